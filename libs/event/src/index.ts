@@ -1,0 +1,3 @@
+export * from './schema.ts';
+export * from './priority.ts';
+export * from './event-table.ts';
