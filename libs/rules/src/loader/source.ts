@@ -90,6 +90,13 @@ export class SourceText {
     return t;
   }
 
+  clone(): SourceText {
+    const t = new SourceText();
+    t.segments = this.segments.map((s) => ({ ...s }));
+    t.value = this.value;
+    return t;
+  }
+
   get text(): string {
     return this.value;
   }

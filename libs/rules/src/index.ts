@@ -1,0 +1,16 @@
+// The rules engine's public surface.
+
+// Loading and the ruleset
+export { loadRules, loadRulesText, checkRules, readRulesFiles, type RulesText, type CheckResult } from './loader/load.ts';
+export type { CompiledRule } from './loader/compile.ts';
+export { ENGINE_VERSION, BUILTIN_PLUGINS } from './loader/requirements.ts';
+export { Ruleset, type RuleSummary } from './ruleset/ruleset.ts';
+export {
+  parseRulesConfig, globToRegExp, DEFAULT_RULES_CONFIG, RuleMatching, type RulesConfig, type SelectionStep,
+} from './ruleset/config.ts';
+export { RulesReloader, type ReloaderOptions, type ReloadLogger } from './ruleset/reloader.ts';
+export { alertUuid, isoTimeNs, buildAlert } from './ruleset/alert.ts';
+export {
+  RulesLoadError, RulesFileError, RulesConfigError, LoadCode, Severity, formatDiagnostic, type Diagnostic,
+  type SourcePosition,
+} from './errors.ts';

@@ -1,0 +1,38 @@
+/**
+ * The evaluation stage's config section: `rules` (rules files, loaded in order; default our own `rules/`) plus the
+ * rules engine's keys (rule_selection, min_priority, rule_matching, time_format_iso_8601; see @peregrine/rules),
+ * and `watch_rules` (reload when a rules file changes; default true).
+ */
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { RulesConfigError, parseRulesConfig, type RulesConfig } from '@peregrine/rules';
+
+/** The repository's `rules/` directory: our default rules. */
+export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../../rules/', import.meta.url));
+
+export interface EvaluationConfig {
+  rules: string[];
+  watchRules: boolean;
+  engine: RulesConfig;
+}
+
+/** Every *.yaml in our rules/ directory, in name order (so numbered files load in sequence). */
+export function defaultRulesFiles(): string[] {
+  return readdirSync(DEFAULT_RULES_DIR)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => join(DEFAULT_RULES_DIR, f));
+}
+
+export function parseEvaluationConfig(raw: Record<string, unknown>): EvaluationConfig {
+  let rules: string[];
+  if (raw.rules === undefined) rules = defaultRulesFiles();
+  else if (Array.isArray(raw.rules) && raw.rules.every((r) => typeof r === 'string') && raw.rules.length > 0) rules = raw.rules;
+  else if (typeof raw.rules === 'string' && raw.rules.length > 0) rules = [raw.rules];
+  else throw new RulesConfigError('rules', 'must be a non-empty list of rules files');
+  if (raw.watch_rules !== undefined && typeof raw.watch_rules !== 'boolean') {
+    throw new RulesConfigError('watch_rules', 'must be true or false');
+  }
+  return { rules, watchRules: raw.watch_rules !== false, engine: parseRulesConfig(raw) };
+}
