@@ -18,6 +18,29 @@ export const RAW_EVENTS_ALL = 'events.raw.*';
 export const enrichedEvents = (node: string) => `events.enriched.${subjectToken(node)}`;
 export const ENRICHED_EVENTS_ALL = 'events.enriched.*';
 
+/** Into a user stage plugged into the pipeline by module path: the runtime wires the stage before it here. */
+export const stageInput = (stage: string, node: string) => `events.stage.${subjectToken(stage)}.${subjectToken(node)}`;
+export const stageInputAll = (stage: string) => `events.stage.${subjectToken(stage)}.*`;
+
+/**
+ * Where a batch stage reads its input, by stage name: enrichment and evaluation keep their fixed subjects, any other
+ * stage (a user stage plugged in by module path) reads `events.stage.<name>.<node>`. The stage before it in the
+ * pipeline publishes there.
+ */
+export function batchInput(stage: string, node: string): string {
+  if (stage === 'enrichment') return rawEvents(node);
+  if (stage === 'evaluation') return enrichedEvents(node);
+  return stageInput(stage, node);
+}
+export function batchInputAll(stage: string): string {
+  if (stage === 'enrichment') return RAW_EVENTS_ALL;
+  if (stage === 'evaluation') return ENRICHED_EVENTS_ALL;
+  return stageInputAll(stage);
+}
+
+/** Every inter-stage batch subject above: the events stream keeps them all. */
+export const EVENTS_ALL = 'events.>';
+
 /** Falcosidekick's convention: lowercased rule, every run of non-alphanumerics → '_', trimmed of '_'. */
 export function ruleSlug(rule: string): string {
   return rule.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
@@ -38,5 +61,12 @@ export const actionTaken = (action: string) => `peregrine.actions.${subjectToken
 export const EVENT_TYPES_REQUEST = 'peregrine.rules.eventtypes';
 export const RULES_RELOADED = 'peregrine.rules.reloaded';
 
+/**
+ * A batch that produced an alert must have a complete trace even when unsampled: the stage that raised the alert
+ * publishes the trace id here and every stage exports the spans it kept buffered for it.
+ */
+export const KEEP_TRACE = 'peregrine.trace.keep';
+
 /** JetStream streams */
 export const ALERTS_STREAM = 'PEREGRINE_ALERTS';
+export const EVENTS_STREAM = 'PEREGRINE_EVENTS';

@@ -1,0 +1,11 @@
+export * from './subjects.ts';
+export type { Bus, ConsumeOptions, Consumption, ControlBus, ControlHandler, DurableMessage, PublishOptions } from './bus.ts';
+export { parseNatsConfig, parseStreamsConfig, DEFAULT_NATS_URL } from './config.ts';
+export type { NatsConfig, StreamLimits, StreamsConfig, TlsConfig } from './config.ts';
+export { BusConfigError, NoStreamError, PublishError } from './errors.ts';
+export { MemoryBus } from './memory-bus.ts';
+export type { MemoryBusOptions } from './memory-bus.ts';
+export { NatsBus, connectionOptions } from './nats-bus.ts';
+export { extractTraceContext, injectTraceHeaders, recordCarrier } from './trace-context.ts';
+export type { HeaderCarrier } from './trace-context.ts';
+export { subjectMatches } from './match.ts';
