@@ -1,0 +1,107 @@
+/**
+ * A destination's persistent retry queue: an append-only file of alert JSON lines plus a file holding the byte
+ * offset of the first undelivered line. Appends are written before `handle()` resolves (so before the host acks the
+ * NATS message); the offset advances only after a delivery succeeded. A crash between delivery and the offset write
+ * re-delivers that alert once: delivery is at-least-once, and receivers dedupe on the alert uuid.
+ *
+ * Writes are plain write(2) calls: they survive a crash of this process, not a power loss (no fsync per alert).
+ */
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Alert } from '@peregrine/event';
+import { SpoolCorruptError } from './errors.ts';
+
+interface Entry {
+  alert: Alert;
+  bytes: number;
+}
+
+export class Spool {
+  readonly file: string;
+  private readonly offsetFile: string;
+  private readonly fd: number;
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private offset = 0;
+  /** Records that could not be read back at open (torn last write): reported, then skipped. */
+  readonly corrupt: SpoolCorruptError[] = [];
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.file = join(dir, 'queue.jsonl');
+    this.offsetFile = join(dir, 'queue.offset');
+    this.fd = openSync(this.file, 'a+');
+    this.load();
+  }
+
+  get pending(): number {
+    return this.entries.length - this.head;
+  }
+
+  append(alert: Alert): void {
+    const line = Buffer.from(`${JSON.stringify(alert)}\n`);
+    writeSync(this.fd, line);
+    this.entries.push({ alert, bytes: line.length });
+  }
+
+  peek(): Alert | undefined {
+    return this.entries[this.head]?.alert;
+  }
+
+  /** The head alert was delivered (or given up on with accounting): move past it. */
+  shift(): void {
+    const e = this.entries[this.head];
+    if (!e) return;
+    this.head++;
+    this.offset += e.bytes;
+    if (this.pending === 0) {
+      // Empty: start the files afresh rather than let them grow for ever.
+      ftruncateSync(this.fd, 0);
+      this.entries.length = 0;
+      this.head = 0;
+      this.offset = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    writeFileSync(this.offsetFile, String(this.offset));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private load(): void {
+    const size = fstatSync(this.fd).size;
+    const saved = existsSync(this.offsetFile) ? Number(readFileSync(this.offsetFile, 'utf8')) : 0;
+    this.offset = Number.isFinite(saved) && saved >= 0 && saved <= size ? saved : 0;
+    if (size === this.offset) return;
+    let text = readFileSync(this.file).subarray(this.offset);
+    const complete = text.lastIndexOf(10) + 1;
+    if (complete < text.length) {
+      // A torn last write (crash mid-append): cut it off so the next append starts on a fresh line.
+      this.corrupt.push(new SpoolCorruptError(this.file, this.offset + complete));
+      ftruncateSync(this.fd, this.offset + complete);
+      text = text.subarray(0, complete);
+    }
+    let pos = 0;
+    while (pos < text.length) {
+      const end = text.indexOf(10, pos) + 1;
+      const bytes = end - pos;
+      try {
+        this.entries.push({ alert: JSON.parse(text.subarray(pos, end).toString('utf8')) as Alert, bytes });
+      } catch {
+        this.corrupt.push(new SpoolCorruptError(this.file, this.offset + pos));
+        // Keep the byte accounting right: a skipped record still occupies its bytes at the head.
+        if (this.entries.length === 0) this.offset += bytes;
+        else this.entries[this.entries.length - 1]!.bytes += bytes;
+      }
+      pos = end;
+    }
+    if (this.entries.length === 0) {
+      ftruncateSync(this.fd, 0);
+      this.offset = 0;
+      writeFileSync(this.offsetFile, '0');
+    }
+  }
+}
