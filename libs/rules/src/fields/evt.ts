@@ -1,0 +1,86 @@
+/**
+ * evt.*: the event itself. Arguments are found by name through the event table, so `evt.arg.name` reads the right
+ * slot whatever the event type; the per-type slot is precomputed when a condition binds the field.
+ */
+import type { ArgValue, EventBatch, SyscallEvent } from '@peregrine/event';
+import { EVENT_TYPES } from '@peregrine/event';
+import { argByName, params, rawArg, renderArg, slotsOf } from './args.ts';
+import { def, keyArg } from './define.ts';
+import { renderDateTime, renderRes, renderTime } from './render.ts';
+import type { Accessor, FieldDef, FieldType, Value } from './types.ts';
+
+const TYPE_NAMES = EVENT_TYPES.map((t) => t.name);
+const CATEGORIES = EVENT_TYPES.map((t) => t.category);
+const OPEN_FAMILY = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
+const IS_OPEN = EVENT_TYPES.map((t) => OPEN_FAMILY.has(t.name));
+
+/** Linux open(2) access modes and the kernel's FMODE_EXEC bit, as the open flags carry them. */
+const O_ACCMODE = 3;
+const O_WRONLY = 1;
+const O_RDWR = 2;
+const FMODE_EXEC = 0x20;
+
+function argBinder(render: (v: ArgValue) => Value, type: (name: string) => FieldType): FieldDef['bind'] {
+  return (arg) => {
+    if (arg === null) throw new Error('needs an argument: a parameter name or index');
+    if (/^[0-9]+$/.test(arg)) {
+      const n = Number(arg);
+      return { get: (_b, ev) => (n < ev.args.length ? render(ev.args[n]!) : null) };
+    }
+    if (!slotsOf(arg).found) throw new Error(`no event has a parameter named '${arg}'`);
+    return { get: argByName(arg, render), type: type(arg) };
+  };
+}
+
+function renderArgs(ev: SyscallEvent): string {
+  const ps = params(ev);
+  let s = '';
+  for (let i = 0; i < ev.args.length; i++) {
+    if (i) s += ' ';
+    s += `${ps?.[i]?.name ?? i}=${renderArg(ev.args[i]!) ?? ''}`;
+  }
+  return s;
+}
+
+function openFlags(ev: SyscallEvent, batch: EventBatch, flagsAt: { enter: Int16Array; exit: Int16Array }): number | null {
+  if (!IS_OPEN[ev.type]) return null;
+  const i = (ev.dir === 0 ? flagsAt.enter : flagsAt.exit)[ev.type]!;
+  const v = i >= 0 ? ev.args[i] : undefined;
+  if (typeof v === 'number') return v;
+  return ev.fd >= 0 ? (batch.fds[ev.fd]?.openFlags ?? null) : null;
+}
+
+function openCheck(test: (flags: number) => boolean): FieldDef['bind'] {
+  return () => {
+    const at = slotsOf('flags');
+    return { get: (batch, ev) => {
+      const f = openFlags(ev, batch, at);
+      return f === null ? false : test(f);
+    } };
+  };
+}
+
+export const EVT_FIELDS: FieldDef[] = [
+  def('evt.num', 'number', 'event number', null, () => ({ get: (_b, ev) => ev.num })),
+  def('evt.time', 'string', 'event timestamp as a time string with nanoseconds (UTC)', null, () => ({ get: (_b, ev) => renderTime(ev.ts) })),
+  def('evt.time.s', 'string', 'event timestamp as a time string with no decimals (UTC)', null, () => ({ get: (_b, ev) => renderTime(ev.ts).slice(0, 8) })),
+  def('evt.datetime', 'string', 'event timestamp as a date and time string with nanoseconds (UTC)', null, () => ({ get: (_b, ev) => renderDateTime(ev.ts) })),
+  def('evt.rawtime', 'time', 'absolute event timestamp, ns since the epoch', null, () => ({ get: (_b, ev) => ev.ts })),
+  def('evt.rawtime.s', 'number', 'integer part of the event timestamp (seconds since the epoch)', null, () => ({ get: (_b, ev) => Number(ev.ts / 1_000_000_000n) })),
+  def('evt.rawtime.ns', 'number', 'fractional part of the event timestamp (ns)', null, () => ({ get: (_b, ev) => Number(ev.ts % 1_000_000_000n) })),
+  def('evt.type', 'string', 'the name of the event (e.g. open)', null, () => ({ get: (_b, ev) => TYPE_NAMES[ev.type] ?? null })),
+  def('evt.dir', 'string', "event direction: '>' for enter events, '<' for exit events", null, () => ({ get: (_b, ev) => (ev.dir === 0 ? '>' : '<') })),
+  def('evt.category', 'string', 'the event category (file, net, process…)', null, () => ({ get: (_b, ev) => CATEGORIES[ev.type] ?? null })),
+  def('evt.cpu', 'number', 'number of the CPU where the event happened', null, () => ({ get: (_b, ev) => ev.cpu })),
+  def('evt.hostname', 'string', 'the name of the host the event came from', null, () => ({ get: (b) => b.node })),
+  def('evt.args', 'string', 'all the event arguments, as name=value pairs', null, () => ({ get: (_b, ev) => renderArgs(ev) })),
+  def('evt.arg', 'string', 'one argument, by name (evt.arg.name, evt.arg[name]) or by index (evt.arg[0])', keyArg(false), argBinder(renderArg, () => 'string')),
+  def('evt.rawarg', 'string', 'one argument by name, unformatted: numbers stay numbers', keyArg(false), argBinder(rawArg, (name) => (slotsOf(name).numeric ? 'number' : 'string'))),
+  def('evt.res', 'string', "the event's return value as a string: SUCCESS or the error code (ENOENT…)", null, () => ({ get: (_b, ev) => (ev.dir === 1 ? renderRes(ev.res) : null) })),
+  def('evt.rawres', 'number', 'the return value of the event, as a number', null, () => ({ get: (_b, ev) => (ev.dir === 1 ? ev.res : null) })),
+  def('evt.failed', 'bool', 'true for events that returned an error status', null, () => ({ get: (_b, ev) => ev.dir === 1 && ev.res < 0 })),
+  def('evt.is_open_read', 'bool', 'true for open/openat/openat2/creat events where the path was opened for reading', null, openCheck((f) => (f & O_ACCMODE) !== O_WRONLY)),
+  def('evt.is_open_write', 'bool', 'true for open/openat/openat2/creat events where the path was opened for writing', null, openCheck((f) => (f & O_ACCMODE) === O_WRONLY || (f & O_ACCMODE) === O_RDWR)),
+  def('evt.is_open_exec', 'bool', 'true for open events where the file was opened for execution', null, openCheck((f) => (f & FMODE_EXEC) !== 0)),
+];
+

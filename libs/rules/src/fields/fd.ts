@@ -1,0 +1,109 @@
+/**
+ * fd.* and fs.path.*: the file descriptor record the event acts on. Our FdInfo keeps the connection as the client
+ * (sip/sport) and server (dip/dport) sides; libsinsp's fd.cip is the client, fd.sip the server, and fd.lip/fd.rip
+ * depend on which side this process is.
+ */
+import type { EventBatch, FdInfo, SyscallEvent } from '@peregrine/event';
+import { FD_TYPE_CHAR, FD_TYPE_NAME, FdRole, FdType } from '@peregrine/event';
+import { def } from './define.ts';
+import { basename, dirname } from './render.ts';
+import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
+import { argByNames } from './args.ts';
+import { procOf } from './proc.ts';
+
+export function fdOf(batch: EventBatch, ev: SyscallEvent): FdInfo | undefined {
+  return ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
+}
+
+const fd = (read: (f: FdInfo) => Value): Accessor => (batch, ev) => {
+  const f = fdOf(batch, ev);
+  return f ? read(f) : null;
+};
+
+const isFileLike = (f: FdInfo) => f.type === FdType.File || f.type === FdType.Directory;
+const isInet = (f: FdInfo) => f.type === FdType.Ipv4 || f.type === FdType.Ipv6;
+/** Socket fields read only inet sockets with a known address: anything else is absent, as in libsinsp. */
+const inet = (read: (f: FdInfo) => Value): Accessor => fd((f) => (isInet(f) && f.sip !== '' ? read(f) : null));
+
+const L4_NAMES: Record<number, string> = { 0: 'unknown', 6: 'tcp', 17: 'udp', 1: 'icmp', 255: 'raw' };
+
+/** Local and remote sides need the role; without one libsinsp leaves them absent. */
+const local = (readClient: (f: FdInfo) => Value, readServer: (f: FdInfo) => Value) =>
+  inet((f) => (f.role === FdRole.Server ? readServer(f) : f.role === FdRole.Client ? readClient(f) : null));
+const remote = (readClient: (f: FdInfo) => Value, readServer: (f: FdInfo) => Value) =>
+  inet((f) => (f.role === FdRole.Server ? readClient(f) : f.role === FdRole.Client ? readServer(f) : null));
+
+/** fd.ip, fd.port, fd.net: either side matches. */
+function eitherSide(client: (f: FdInfo) => Value, server: (f: FdInfo) => Value): { get: Accessor; nth: NthAccessor } {
+  const nth: NthAccessor = (batch, ev, i) => {
+    const f = fdOf(batch, ev);
+    if (!f || !isInet(f) || f.sip === '' || i > 1) return undefined;
+    return i === 0 ? client(f) : server(f);
+  };
+  return { get: inet(client), nth };
+}
+
+const clientIp = (f: FdInfo) => f.sip;
+const serverIp = (f: FdInfo) => f.dip;
+const clientPort = (f: FdInfo) => f.sport;
+const serverPort = (f: FdInfo) => f.dport;
+
+/** fs.path.*: the paths that filesystem syscalls name, resolved against the process's cwd. */
+function absolute(path: Value, cwd: string | undefined): Value {
+  if (typeof path !== 'string' || path === '') return null;
+  if (path.startsWith('/') || cwd === undefined) return path;
+  return cwd.endsWith('/') ? cwd + path : `${cwd}/${path}`;
+}
+function fsPath(names: string[], resolve: boolean): FieldDef['bind'] {
+  return () => {
+    const raw = argByNames(names);
+    return { get: resolve ? (batch, ev) => absolute(raw(batch, ev), procOf(batch, ev)?.cwd) : raw };
+  };
+}
+const FS_NAME = ['path', 'name', 'pathname', 'filename'];
+const FS_SOURCE = ['oldpath', 'target', 'source'];
+const FS_TARGET = ['newpath', 'linkpath'];
+
+export const FD_FIELDS: FieldDef[] = [
+  def('fd.num', 'number', 'the unique number identifying the file descriptor', null, () => ({ get: fd((f) => f.num) })),
+  def('fd.type', 'string', 'type of fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd…', null, () => ({ get: fd((f) => FD_TYPE_NAME[f.type]) })),
+  def('fd.typechar', 'string', 'type of fd as a single character: f, 4, 6, u, p, e, s, l, i, t, n, m, b…', null, () => ({ get: fd((f) => FD_TYPE_CHAR[f.type]) })),
+  def('fd.name', 'string', 'fd full name: the path for files, the connection tuple for sockets', null, () => ({ get: fd((f) => f.name) })),
+  def('fd.nameraw', 'string', 'fd name as the syscall passed it (we keep the resolved name)', null, () => ({ get: fd((f) => f.name) })),
+  def('fd.name_changed', 'bool', 'true when the event changed the fd name (connect, bind…)', null, () => ({ get: () => false })),
+  def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? dirname(f.name) : null)) })),
+  def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? basename(f.name) : null)) })),
+  def('fd.dev', 'number', 'device number containing the referenced file', null, () => ({ get: fd((f) => f.dev) })),
+  def('fd.ino', 'number', 'inode number of the referenced file', null, () => ({ get: fd((f) => f.ino) })),
+  def('fd.ip', 'ip', 'matches the IP of either the client or the server', null, () => eitherSide(clientIp, serverIp)),
+  def('fd.cip', 'ip', 'client IP address', null, () => ({ get: inet(clientIp) })),
+  def('fd.sip', 'ip', 'server IP address', null, () => ({ get: inet(serverIp) })),
+  def('fd.lip', 'ip', 'local IP address', null, () => ({ get: local(clientIp, serverIp) })),
+  def('fd.rip', 'ip', 'remote IP address', null, () => ({ get: remote(clientIp, serverIp) })),
+  def('fd.port', 'number', 'matches the port of either the client or the server', null, () => eitherSide(clientPort, serverPort)),
+  def('fd.cport', 'number', 'client port', null, () => ({ get: inet(clientPort) })),
+  def('fd.sport', 'number', 'server port', null, () => ({ get: inet(serverPort) })),
+  def('fd.lport', 'number', 'local port', null, () => ({ get: local(clientPort, serverPort) })),
+  def('fd.rport', 'number', 'remote port', null, () => ({ get: remote(clientPort, serverPort) })),
+  def('fd.net', 'net', 'matches the IP network of either the client or the server', null, () => eitherSide(clientIp, serverIp)),
+  def('fd.cnet', 'net', 'client IP network', null, () => ({ get: inet(clientIp) })),
+  def('fd.snet', 'net', 'server IP network', null, () => ({ get: inet(serverIp) })),
+  def('fd.lnet', 'net', 'local IP network', null, () => ({ get: local(clientIp, serverIp) })),
+  def('fd.rnet', 'net', 'remote IP network', null, () => ({ get: remote(clientIp, serverIp) })),
+  // Reverse DNS names are not resolved here: absent, as libsinsp leaves them without its DNS cache.
+  def('fd.cip.name', 'string', 'domain name of the client IP (not resolved: always absent)', null, () => ({ get: () => null })),
+  def('fd.sip.name', 'string', 'domain name of the server IP (not resolved: always absent)', null, () => ({ get: () => null })),
+  def('fd.lip.name', 'string', 'domain name of the local IP (not resolved: always absent)', null, () => ({ get: () => null })),
+  def('fd.rip.name', 'string', 'domain name of the remote IP (not resolved: always absent)', null, () => ({ get: () => null })),
+  def('fd.l4proto', 'string', 'the IP protocol of a socket: tcp, udp, icmp or raw', null, () => ({ get: fd((f) => (isInet(f) ? L4_NAMES[f.l4proto] ?? 'unknown' : null)) })),
+  def('fd.sockfamily', 'string', "the socket family: 'ip' or 'unix'", null, () => ({ get: fd((f) => (isInet(f) ? 'ip' : f.type === FdType.Unix ? 'unix' : null)) })),
+  def('fd.is_server', 'bool', 'true if the process owning this fd is the server endpoint', null, () => ({ get: fd((f) => f.role === FdRole.Server) })),
+  def('fd.connected', 'bool', 'true if the socket is connected', null, () => ({ get: fd((f) => isInet(f) && f.role !== FdRole.None && f.dip !== '') })),
+
+  def('fs.path.name', 'string', 'path name of a filesystem syscall, resolved against the cwd', null, fsPath(FS_NAME, true)),
+  def('fs.path.nameraw', 'string', 'path name of a filesystem syscall, as passed', null, fsPath(FS_NAME, false)),
+  def('fs.path.source', 'string', 'source path of rename/link syscalls, resolved against the cwd', null, fsPath(FS_SOURCE, true)),
+  def('fs.path.sourceraw', 'string', 'source path of rename/link syscalls, as passed', null, fsPath(FS_SOURCE, false)),
+  def('fs.path.target', 'string', 'target path of rename/link syscalls, resolved against the cwd', null, fsPath(FS_TARGET, true)),
+  def('fs.path.targetraw', 'string', 'target path of rename/link syscalls, as passed', null, fsPath(FS_TARGET, false)),
+];

@@ -1,0 +1,218 @@
+/**
+ * Compiles a parsed condition to a predicate over (batch, event): closures built once per rule, so the hot path is
+ * plain calls and comparisons with no allocation. Macros are inlined (cycles are an error), list names inside value
+ * lists are expanded (recursively, mixed with literals), and the event types the condition can match are computed.
+ */
+import type { EventBatch, SyscallEvent } from '@peregrine/event';
+import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
+import { existsCheck, fieldCheck, literalCheck, operatorAllowed, type Predicate } from './checks.ts';
+import { FieldError, FilterCompileError, type Origin } from './errors.ts';
+import { eventTypesOf } from './evttypes.ts';
+import { compileOperand, type Operand } from './operand.ts';
+import { SOURCES } from './parser.ts';
+import { unescapeQuoted } from './escaping.ts';
+
+export interface CompileEnv {
+  macros: ReadonlyMap<string, Expr>;
+  /** list name → items as written; an item naming another list is expanded */
+  lists: ReadonlyMap<string, readonly string[]>;
+  /** unknown fields make their check never match instead of failing the compile (Falco's skip-if-unknown-filter) */
+  skipUnknownFilter?: boolean;
+}
+
+export interface CompiledFilter {
+  match(batch: EventBatch, ev: SyscallEvent): boolean;
+  /** the evt.type names the condition can match; null when it is not gated on evt.type (Falco warns) */
+  eventTypes: ReadonlySet<string> | null;
+  usedMacros: ReadonlySet<string>;
+  usedLists: ReadonlySet<string>;
+}
+
+const NEVER: Predicate = () => false;
+const LIST_OPS = new Set(['in', 'intersects', 'pmatch']);
+
+interface Source {
+  text: string;
+  origin: Origin | undefined;
+}
+
+class Compiler {
+  readonly usedMacros = new Set<string>();
+  readonly usedLists = new Set<string>();
+  private readonly macroStack: string[] = [];
+  private source: Source;
+
+  constructor(
+    private readonly env: CompileEnv,
+    root: Expr,
+  ) {
+    this.source = SOURCES.get(root) ?? { text: '', origin: undefined };
+  }
+
+  compile(expr: Expr): Predicate {
+    switch (expr.kind) {
+      case 'and':
+        return allOf(expr.children.map((c) => this.compile(c)));
+      case 'or':
+        return anyOf(expr.children.map((c) => this.compile(c)));
+      case 'not': {
+        const p = this.compile(expr.child);
+        return (b, e) => !p(b, e);
+      }
+      case 'macro':
+        return this.compileMacro(expr.name, expr.pos);
+      case 'unary':
+        return this.withOperand(expr.left, expr.pos, (left) => existsCheck(left));
+      case 'binary':
+        return this.compileBinary(expr);
+    }
+  }
+
+  private compileMacro(name: string, pos: Pos): Predicate {
+    const body = this.env.macros.get(name);
+    if (!body) throw this.error(`undefined macro '${name}' used in filter`, pos, name);
+    if (this.macroStack.includes(name)) {
+      throw this.error(`macro '${name}' refers to itself: ${[...this.macroStack, name].join(' -> ')}`, pos, name);
+    }
+    this.usedMacros.add(name);
+    const outer = this.source;
+    this.source = SOURCES.get(body) ?? outer;
+    this.macroStack.push(name);
+    try {
+      return this.compile(body);
+    } finally {
+      this.macroStack.pop();
+      this.source = outer;
+    }
+  }
+
+  private compileBinary(expr: BinaryCheck): Predicate {
+    return this.withOperand(expr.left, expr.pos, (left) => {
+      if (!operatorAllowed(left.type, expr.op)) {
+        throw this.error(
+          `operator '${expr.op}' not supported by field '${left.display}' of type ${left.type}`, expr.pos, left.display,
+        );
+      }
+      const right = expr.right;
+      if (right.kind === 'val' || right.kind === 'transformer') {
+        const other = this.operand(right.kind === 'val' ? right.field : right, right.pos);
+        if (!other) return NEVER;
+        return fieldCheck(left, expr.op, other);
+      }
+      const values = this.values(expr.op, right);
+      try {
+        return literalCheck(left, expr.op, values);
+      } catch (e) {
+        if (e instanceof FilterCompileError) throw e;
+        throw this.error(`${(e as Error).message} for field '${left.display}'`, right.pos, left.display);
+      }
+    });
+  }
+
+  /** Resolves the left side, turning a field error into a positioned one (or a never-matching check). */
+  private withOperand(expr: BinaryCheck['left'], pos: Pos, build: (left: Operand) => Predicate): Predicate {
+    const left = this.operand(expr, pos);
+    return left ? build(left) : NEVER;
+  }
+
+  private operand(expr: BinaryCheck['left'], pos: Pos): Operand | null {
+    try {
+      return compileOperand(expr);
+    } catch (e) {
+      if (e instanceof FieldError) {
+        if (this.env.skipUnknownFilter) return null;
+        throw this.error(e.reason, pos, e.field);
+      }
+      throw this.error((e as Error).message, pos, expr.kind === 'field' ? expr.name : expr.name);
+    }
+  }
+
+  /** The literal values of a check: list names expanded after list operators. */
+  values(op: string, right: ValueExpr | Exclude<RightValue, ValueExpr>): string[] {
+    if (right.kind === 'value') {
+      return LIST_OPS.has(op) ? this.expandItem(right.value, right.pos, []) : [right.value];
+    }
+    if (right.kind !== 'list') return [];
+    const out: string[] = [];
+    for (const item of right.items) out.push(...this.expandItem(item.value, item.pos, []));
+    return out;
+  }
+
+  private expandItem(item: string, pos: Pos, stack: string[]): string[] {
+    const list = this.env.lists.get(item);
+    if (!list) return [unquoteListItem(item)];
+    if (stack.includes(item)) throw this.error(`list '${item}' refers to itself: ${[...stack, item].join(' -> ')}`, pos, item);
+    this.usedLists.add(item);
+    const out: string[] = [];
+    for (const v of list) out.push(...this.expandItem(v, pos, [...stack, item]));
+    return out;
+  }
+
+  private error(reason: string, pos: Pos, subject: string): FilterCompileError {
+    return new FilterCompileError(reason, this.source.text, pos, this.source.origin, subject);
+  }
+
+  eventTypes(root: Expr): ReadonlySet<string> | null {
+    const set = eventTypesOf(
+      root,
+      (name) => this.env.macros.get(name),
+      (check) => (check.right.kind === 'value' || check.right.kind === 'list' ? this.values(check.op, check.right) : null),
+    );
+    return set.only ? set.names : null;
+  }
+}
+
+/** A list item written in quotes ("a b") is the text inside, as if it had been written in the condition. */
+function unquoteListItem(item: string): string {
+  const q = item[0];
+  if ((q === '"' || q === "'") && item.length >= 2 && item[item.length - 1] === q) {
+    try {
+      return unescapeQuoted(item);
+    } catch {
+      return item;
+    }
+  }
+  return item;
+}
+
+function allOf(ps: Predicate[]): Predicate {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Predicate, Predicate];
+    return (x, e) => a(x, e) && b(x, e);
+  }
+  if (ps.length === 3) {
+    const [a, b, c] = ps as [Predicate, Predicate, Predicate];
+    return (x, e) => a(x, e) && b(x, e) && c(x, e);
+  }
+  return (x, e) => {
+    for (let i = 0; i < ps.length; i++) if (!ps[i]!(x, e)) return false;
+    return true;
+  };
+}
+
+function anyOf(ps: Predicate[]): Predicate {
+  if (ps.length === 1) return ps[0]!;
+  if (ps.length === 2) {
+    const [a, b] = ps as [Predicate, Predicate];
+    return (x, e) => a(x, e) || b(x, e);
+  }
+  if (ps.length === 3) {
+    const [a, b, c] = ps as [Predicate, Predicate, Predicate];
+    return (x, e) => a(x, e) || b(x, e) || c(x, e);
+  }
+  return (x, e) => {
+    for (let i = 0; i < ps.length; i++) if (ps[i]!(x, e)) return true;
+    return false;
+  };
+}
+
+/**
+ * Compiles a parsed condition. Throws FilterCompileError (unknown field, macro; operator the field cannot take;
+ * a value that does not parse for the field's type; a macro or list cycle), positioned in the text it came from.
+ */
+export function compileCondition(expr: Expr, env: CompileEnv): CompiledFilter {
+  const c = new Compiler(env, expr);
+  const match = c.compile(expr);
+  return { match, eventTypes: c.eventTypes(expr), usedMacros: c.usedMacros, usedLists: c.usedLists };
+}
