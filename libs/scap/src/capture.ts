@@ -1,0 +1,206 @@
+/**
+ * Opening a capture: decompress (gzip or plain), read the section header and the metadata blocks, then hand out
+ * events one block at a time. A truncated or corrupt file stops the event stream with a ScapError carrying the
+ * byte offset; everything before it has already been delivered.
+ */
+import { constants as zc, gunzipSync } from 'node:zlib';
+import { Block, eventBlockShape, MAX_MAJOR_VERSION, procListVersion, SECTION_MAGIC } from './blocks.ts';
+import { ScapError } from './errors.ts';
+import {
+  Cursor, parseFdList, parseProcList, parseUserList, type ScapGroup, type ScapThreadEntry, type ScapUser,
+} from './metadata.ts';
+import { PPME } from './ppme-table.ts';
+
+export interface CaptureMetadata {
+  majorVersion: number;
+  minorVersion: number;
+  threads: Map<number, ScapThreadEntry>;
+  users: Map<number, ScapUser>;
+  groups: Map<number, ScapGroup>;
+}
+
+export interface Capture {
+  file: string | null;
+  /** the decompressed bytes */
+  data: Buffer;
+  meta: CaptureMetadata;
+  /** offset of the first event block */
+  eventsAt: number;
+  /** set when the compressed stream itself was cut short: reported once the readable part is consumed */
+  streamError: ScapError | null;
+}
+
+const BLOCK_OVERHEAD = 12;
+
+function decompress(raw: Buffer): { data: Buffer; error: ScapError | null } {
+  if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { data: raw, error: null };
+  try {
+    return { data: gunzipSync(raw), error: null };
+  } catch (err) {
+    // Keep what decompresses: a capture cut short still yields its first events.
+    let data: Buffer;
+    try {
+      data = gunzipSync(raw, { finishFlush: zc.Z_SYNC_FLUSH });
+    } catch {
+      return { data: Buffer.alloc(0), error: new ScapError('corrupt', 0, `not a readable gzip stream: ${(err as Error).message}`) };
+    }
+    return { data, error: new ScapError('truncated', data.length, `compressed stream ends early: ${(err as Error).message}`) };
+  }
+}
+
+export function openCapture(raw: Buffer, file: string | null = null): Capture {
+  const { data, error } = decompress(raw);
+  const fail = (e: ScapError): never => {
+    throw file ? e.withFile(file) : e;
+  };
+  if (data.length < BLOCK_OVERHEAD + 16) {
+    fail(error ?? new ScapError(data.length === 0 ? 'corrupt' : 'truncated', data.length, 'too short for a section header'));
+  }
+  if (data.readUInt32LE(0) !== Block.Section || data.readUInt32LE(8) !== SECTION_MAGIC) {
+    fail(new ScapError('corrupt', 0, 'not a scap capture (no section header)'));
+  }
+  const meta: CaptureMetadata = {
+    majorVersion: data.readUInt16LE(12), minorVersion: data.readUInt16LE(14), threads: new Map(), users: new Map(),
+    groups: new Map(),
+  };
+  if (meta.majorVersion > MAX_MAJOR_VERSION) fail(new ScapError('version', 12, `major version ${meta.majorVersion}`));
+  let pos = data.readUInt32LE(4);
+  try {
+    while (pos < data.length) {
+      const { type, end } = blockAt(data, pos);
+      if (eventBlockShape(type)) break;
+      readMetadataBlock(data, type, pos, end, meta);
+      pos = end;
+    }
+  } catch (e) {
+    if (e instanceof ScapError) fail(e.code === 'truncated' && error ? error : e);
+    throw e;
+  }
+  return { file, data, meta, eventsAt: pos, streamError: error };
+}
+
+/** Validates a block's lengths; returns its type and the offset just past its trailer. */
+export function blockAt(data: Buffer, pos: number): { type: number; end: number } {
+  if (pos + 8 > data.length) throw new ScapError('truncated', pos, 'file ends inside a block header');
+  const type = data.readUInt32LE(pos);
+  const len = data.readUInt32LE(pos + 4);
+  if (len < BLOCK_OVERHEAD || len % 4 !== 0) throw new ScapError('corrupt', pos, `invalid block length ${len}`, null, type);
+  const end = pos + len;
+  if (end > data.length) throw new ScapError('truncated', pos, `block of ${len} bytes ends past the end of the file`, null, type);
+  const trailer = data.readUInt32LE(end - 4);
+  if (trailer !== len) throw new ScapError('corrupt', end - 4, `block trailer ${trailer} does not match length ${len}`, null, type);
+  return { type, end };
+}
+
+function readMetadataBlock(data: Buffer, type: number, pos: number, end: number, meta: CaptureMetadata): void {
+  const c = new Cursor(data, pos + 8, end - 4, type);
+  if (procListVersion(type)) parseProcList(c, meta.threads);
+  else if (type === Block.FdList || type === Block.FdListInt || type === Block.FdListV2) parseFdList(c, meta.threads);
+  else if (type === Block.UserList || type === Block.UserListInt || type === Block.UserListV2) parseUserList(c, meta.users, meta.groups);
+  // machine info, interface lists and unknown blocks carry nothing the event model needs
+}
+
+/**
+ * Walks the event blocks. After `next()` returns true the fields describe the current event; parameter i has its
+ * value at `valueAt(i)` with length `lens[i]`. Metadata blocks found between events (merged captures) are applied.
+ */
+export class EventCursor {
+  pos: number;
+  blockOffset = 0;
+  cpu = 0;
+  flags = 0;
+  ts = 0n;
+  tid = 0;
+  type = 0;
+  nparams = 0;
+  /** parameter lengths and value offsets of the current event (reused) */
+  readonly lens = new Uint32Array(64);
+  readonly offs = new Uint32Array(64);
+  private done = false;
+
+  constructor(readonly capture: Capture) {
+    this.pos = capture.eventsAt;
+  }
+
+  /** false at the clean end of the file; throws ScapError (with the file name) on a bad block. */
+  next(): boolean {
+    if (this.done) return false;
+    try {
+      return this.advance();
+    } catch (e) {
+      this.done = true;
+      if (e instanceof ScapError) {
+        const err = e.code === 'truncated' && this.capture.streamError ? this.capture.streamError : e;
+        throw this.capture.file ? err.withFile(this.capture.file) : err;
+      }
+      throw e;
+    }
+  }
+
+  private advance(): boolean {
+    const data = this.capture.data;
+    for (;;) {
+      if (this.pos >= data.length) {
+        this.done = true;
+        if (this.capture.streamError) throw this.capture.streamError;
+        return false;
+      }
+      const at = this.pos;
+      const { type: blockType, end } = blockAt(data, at);
+      this.pos = end;
+      const shape = eventBlockShape(blockType);
+      if (!shape) {
+        if (blockType !== Block.Section) readMetadataBlock(data, blockType, at, end, this.capture.meta);
+        continue;
+      }
+      this.blockOffset = at;
+      let p = at + 8;
+      const bodyEnd = end - 4;
+      this.cpu = data.readUInt16LE(p);
+      p += 2;
+      if (shape.flags) {
+        this.flags = data.readUInt32LE(p);
+        p += 4;
+      } else {
+        this.flags = 0;
+      }
+      const hdrLen = shape.v2 ? 26 : 22;
+      if (p + hdrLen > bodyEnd) throw new ScapError('corrupt', at, 'event block too short for its header', null, blockType);
+      this.ts = data.readBigUInt64LE(p);
+      this.tid = Number(data.readBigInt64LE(p + 8));
+      const evLen = data.readUInt32LE(p + 16);
+      this.type = data.readUInt16LE(p + 20);
+      const evEnd = p + evLen;
+      if (evEnd > bodyEnd || evLen < hdrLen) {
+        throw new ScapError('corrupt', p + 16, `event length ${evLen} does not fit its block`, null, blockType);
+      }
+      const lenSize = shape.large ? 4 : 2;
+      const lensAt = p + hdrLen;
+      const n = shape.v2 ? data.readUInt32LE(p + 22) : this.inferParamCount(data, lensAt, evEnd, lenSize, at, blockType);
+      if (n > this.lens.length) throw new ScapError('corrupt', p + 22, `event has ${n} parameters`, null, blockType);
+      let v = lensAt + n * lenSize;
+      for (let i = 0; i < n; i++) {
+        const l = lenSize === 2 ? data.readUInt16LE(lensAt + 2 * i) : data.readUInt32LE(lensAt + 4 * i);
+        this.lens[i] = l;
+        this.offs[i] = v;
+        v += l;
+      }
+      if (v > evEnd) throw new ScapError('corrupt', lensAt, 'event parameters run past the event', null, blockType);
+      this.nparams = n;
+      return true;
+    }
+  }
+
+  /** v1 events do not store nparams: the largest count whose lengths add up to the event size, as libscap does. */
+  private inferParamCount(data: Buffer, lensAt: number, evEnd: number, lenSize: number, at: number, blockType: number): number {
+    const max = PPME[this.type]?.types.length ?? 0;
+    for (let n = max; n >= 0; n--) {
+      let v = lensAt + n * lenSize;
+      if (v > evEnd) continue;
+      for (let i = 0; i < n; i++) v += lenSize === 2 ? data.readUInt16LE(lensAt + 2 * i) : data.readUInt32LE(lensAt + 4 * i);
+      if (v === evEnd) return n;
+      if (v < evEnd) break;
+    }
+    throw new ScapError('corrupt', at, `cannot infer the parameter count of a v1 event of type ${this.type}`, null, blockType);
+  }
+}

@@ -1,0 +1,4 @@
+export { ScapError, ScapErrorCode } from './errors.ts';
+export { openCapture, EventCursor, type Capture, type CaptureMetadata } from './capture.ts';
+export { PPME, LIBSINSP_029_EVENT_MAX, type PpmeInfo } from './ppme-table.ts';
+export type { ScapThreadEntry, ScapFdEntry, ScapUser, ScapGroup } from './metadata.ts';
