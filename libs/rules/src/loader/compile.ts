@@ -42,10 +42,13 @@ export function compileCollected(collector: Collector, diags: Diagnostics): Comp
   const usedMacros = new Set<string>();
   const lists = expandLists(collector, usedLists);
   const macros = parseMacros(collector, diags, lists, usedMacros, usedLists);
+  // Compile errors inside a macro carry the macro's text: this finds where that text came from.
+  const macroTexts = new Map<string, SourceText>();
+  for (const m of collector.macros.values()) macroTexts.set(m.condition.text, m.condition);
   const rules: CompiledRule[] = [];
   let order = 0;
   for (const info of collector.rules.values()) {
-    const rule = compileRule(info, diags, macros, lists, usedMacros, usedLists, order);
+    const rule = compileRule(info, diags, macros, lists, macroTexts, usedMacros, usedLists, order);
     if (rule) {
       rules.push(rule);
       order++;
@@ -123,6 +126,7 @@ function compileRule(
   diags: Diagnostics,
   macros: Map<string, Expr>,
   lists: Map<string, string[]>,
+  macroTexts: Map<string, SourceText>,
   usedMacros: Set<string>,
   usedLists: Set<string>,
   order: number,
@@ -156,7 +160,7 @@ function compileRule(
     filter = compileCondition(expr, { macros, lists });
   } catch (e) {
     if (!isConditionError(e)) throw e;
-    const at = condition.position(e.offset);
+    const at = (e.source === condition.text ? condition : (macroTexts.get(e.source) ?? condition)).position(e.offset);
     if (info.skipIfUnknownFilter && isUnknownFieldError(e)) {
       diags.warn(LoadCode.UnknownFilter, e.reason, at, item);
       return null;
