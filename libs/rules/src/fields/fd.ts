@@ -4,7 +4,7 @@
  * depend on which side this process is.
  */
 import type { EventBatch, FdInfo, SyscallEvent } from '@peregrine/event';
-import { FD_TYPE_CHAR, FD_TYPE_NAME, FdRole, FdType } from '@peregrine/event';
+import { EVENT_TYPES, FD_TYPE_CHAR, FD_TYPE_NAME, FdRole, FdType } from '@peregrine/event';
 import { def } from './define.ts';
 import { basename, dirname } from './render.ts';
 import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
@@ -57,9 +57,12 @@ function absolute(path: Value, cwd: string | undefined): Value {
 function fsPath(names: string[], resolve: boolean): FieldDef['bind'] {
   return () => {
     const raw = argByNames(names);
-    return { get: resolve ? (batch, ev) => absolute(raw(batch, ev), procOf(batch, ev)?.cwd) : raw };
+    const read: Accessor = (batch, ev) => (FS_SYSCALL[ev.type] ? raw(batch, ev) : null);
+    return { get: resolve ? (batch, ev) => absolute(read(batch, ev), procOf(batch, ev)?.cwd) : read };
   };
 }
+/** libsinsp fills fs.path.* only for the syscalls that create, remove or rename paths. */
+const FS_SYSCALL = EVENT_TYPES.map((t) => /^(mkdir|mkdirat|rmdir|unlink|unlinkat|rename|renameat|renameat2|link|linkat|symlink|symlinkat)$/.test(t.name));
 const FS_NAME = ['path', 'name', 'pathname', 'filename'];
 const FS_SOURCE = ['oldpath', 'target', 'source'];
 const FS_TARGET = ['newpath', 'linkpath'];
