@@ -294,14 +294,14 @@ int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child) {
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p) {
+int BPF_PROG(on_exit, struct task_struct *p, bool group_dead) {
   __u32 pid = BPF_CORE_READ(p, tgid);
   if (pid == cfg.own_tgid) return 0;
   struct pg_exit r = {};
   fill_hdr(&r.hdr, PG_REC_EXIT, pid, BPF_CORE_READ(p, pid));
   r.hdr.size = sizeof(r);
   r.code = BPF_CORE_READ(p, exit_code);
-  r.group_dead = BPF_CORE_READ(p, signal, live.counter) == 0;
+  r.group_dead = group_dead;
   emit(&r, sizeof(r));
   return 0;
 }
