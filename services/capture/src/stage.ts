@@ -1,0 +1,147 @@
+/**
+ * The capture stage: loads the kernel side, asks evaluation which event types the rules need (default set if nobody
+ * answers), re-asks on rule reload, emits batches, serves the node's kill action, and reports drops as metrics and
+ * as a rate-limited Falco-style internal alert.
+ */
+import { randomUUID } from 'node:crypto';
+import { actionTaken, EVENT_TYPES_REQUEST, nodeAction, RULES_RELOADED } from '@peregrine/bus';
+import type { Alert } from '@peregrine/event';
+import type { SourceContext, SourceStage } from '@peregrine/runtime';
+import { Capture, type CaptureStats } from './capture.ts';
+import { killIfStartMatches, missingPrivileges } from './driver.ts';
+import { CaptureConfigError, MissingPrivilegeError } from './errors.ts';
+import { DEFAULT_RULE_EVENT_TYPES } from './syscalls.ts';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const TICK_NS = 10_000_000n;
+
+export interface CaptureStageConfig {
+  ringBytes: number;
+  batchEvents: number;
+  batchDelayMs: number;
+  captureEnv: boolean;
+  eventTypesTimeoutMs: number;
+  dropAlertIntervalMs: number;
+}
+
+const DEFAULTS: CaptureStageConfig = {
+  ringBytes: 16 << 20, batchEvents: 1000, batchDelayMs: 100, captureEnv: false, eventTypesTimeoutMs: 2000,
+  dropAlertIntervalMs: 60_000,
+};
+
+export function parseConfig(raw: Record<string, unknown>): CaptureStageConfig {
+  const cfg = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS) as (keyof CaptureStageConfig)[]) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    if (typeof v !== typeof DEFAULTS[key]) throw new CaptureConfigError(key, `expected a ${typeof DEFAULTS[key]}, got ${JSON.stringify(v)}`);
+    (cfg as Record<string, unknown>)[key] = v;
+  }
+  if (cfg.ringBytes < 4096 || (cfg.ringBytes & (cfg.ringBytes - 1)) !== 0) throw new CaptureConfigError('ringBytes', 'must be a power of two ≥ 4096');
+  return cfg;
+}
+
+/** Evaluation's reply: a JSON array of event type names, or { eventTypes: [...] }. */
+export function parseEventTypes(data: Uint8Array): string[] | null {
+  try {
+    const v = JSON.parse(dec.decode(data)) as unknown;
+    const list = Array.isArray(v) ? v : (v as { eventTypes?: unknown }).eventTypes;
+    return Array.isArray(list) && list.every((t) => typeof t === 'string') ? list : null;
+  } catch {
+    return null;
+  }
+}
+
+export function dropAlert(node: string, stats: CaptureStats, kernelDelta: number, userDelta: number): Alert {
+  const now = new Date();
+  return {
+    uuid: randomUUID(),
+    time: `${now.toISOString().slice(0, -1)}000000Z`,
+    rule: 'Falco internal: syscall event drop',
+    priority: 'Debug',
+    source: 'internal',
+    hostname: node,
+    output: `Falco internal: syscall event drop. ${kernelDelta + userDelta} system calls dropped in last interval.`,
+    tags: [],
+    output_fields: {
+      'n_drops': kernelDelta + userDelta, 'n_drops_buffer': kernelDelta, 'n_drops_batch': userDelta,
+      'n_evts': stats.events,
+    },
+  };
+}
+
+export function createCaptureStage(): SourceStage {
+  return {
+    kind: 'source',
+    name: 'capture',
+    async run(ctx: SourceContext) {
+      const missing = missingPrivileges();
+      if (missing.length > 0) throw new MissingPrivilegeError(missing);
+      const cfg = parseConfig(ctx.config);
+      const capture = new Capture(
+        { node: ctx.node, driver: { ringBytes: cfg.ringBytes, captureEnv: cfg.captureEnv }, batch: { maxEvents: cfg.batchEvents, maxDelayMs: cfg.batchDelayMs } },
+        (batch) => ctx.emitBatch(batch),
+      );
+      const askEventTypes = async (): Promise<string[]> => {
+        try {
+          const reply = await ctx.control.request(EVENT_TYPES_REQUEST, enc.encode(ctx.node), cfg.eventTypesTimeoutMs);
+          const types = parseEventTypes(reply);
+          if (types) return types;
+          ctx.logger.warn('capture: unreadable event types reply, using the default set');
+        } catch {
+          ctx.logger.info('capture: no answer on event types, using the default set');
+        }
+        return [...DEFAULT_RULE_EVENT_TYPES];
+      };
+      capture.start(await askEventTypes());
+      ctx.logger.info('capture: running', { syscalls: capture.selectedSyscalls });
+
+      ctx.control.serve(RULES_RELOADED, async () => {
+        const n = capture.setEventTypes(await askEventTypes());
+        ctx.logger.info('capture: selection re-applied', { syscalls: n });
+      });
+      ctx.control.serve(nodeAction(ctx.node, 'kill'), async (data) => {
+        let req: { pid?: unknown; startTs?: unknown };
+        try { req = JSON.parse(dec.decode(data)) as typeof req; } catch { return enc.encode(JSON.stringify({ result: 'bad-request' })); }
+        const pid = Number(req.pid);
+        const p = capture.table.get(pid);
+        let result: string;
+        if (!Number.isInteger(pid) || pid <= 1 || !p) result = 'unknown';
+        else if (req.startTs !== undefined && String(req.startTs) !== String(p.startTs)) result = 'reused';
+        else result = killIfStartMatches(pid, Number(p.startBootNs / TICK_NS), 9);
+        const reply = enc.encode(JSON.stringify({ pid, result }));
+        await ctx.control.publish(actionTaken('kill'), reply).catch(() => undefined);
+        return reply;
+      });
+
+      const kernelDrops = ctx.metrics.counter('peregrine_capture_kernel_drops_total', 'records the ring buffer had no room for');
+      const batchDrops = ctx.metrics.counter('peregrine_capture_batch_drops_total', 'events dropped under downstream backpressure');
+      const eventsTotal = ctx.metrics.counter('peregrine_capture_events_total', 'events captured');
+      const procsGauge = ctx.metrics.gauge('peregrine_capture_threads', 'processes in the thread table');
+      let last = capture.stats();
+      let lastAlert = 0;
+      const tick = setInterval(() => {
+        const s = capture.stats();
+        const kd = s.kernelDrops - last.kernelDrops;
+        const ud = s.droppedEvents - last.droppedEvents;
+        kernelDrops.inc(undefined, kd);
+        batchDrops.inc(undefined, ud);
+        eventsTotal.inc(undefined, s.events - last.events);
+        procsGauge.set(s.procs);
+        if (kd + ud > 0 && Date.now() - lastAlert >= cfg.dropAlertIntervalMs) {
+          lastAlert = Date.now();
+          ctx.emitAlert(dropAlert(ctx.node, s, kd, ud)).catch(() => undefined);
+        }
+        last = s;
+      }, 1000);
+
+      await new Promise<void>((resolve) => {
+        if (ctx.signal.aborted) resolve();
+        else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      clearInterval(tick);
+      capture.stop();
+    },
+  };
+}
