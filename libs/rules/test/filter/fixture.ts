@@ -98,7 +98,8 @@ function code(name: string): number {
 let num = 1000;
 function event(type: string, dir: Direction, p: number, f: number, res: number, args: ArgValue[], tid?: number): SyscallEvent {
   const pr = procs[p]!;
-  return { num: num++, ts: T0 + BigInt(num), type: code(type), dir, cpu: 1, tid: tid ?? pr.pid, proc: p, fd: f, res, args };
+  const n = num++;
+  return { num: n, ts: T0 + BigInt(n), type: code(type), dir, cpu: 1, tid: tid ?? pr.pid, proc: p, fd: f, res, args };
 }
 
 const O_RDONLY_CLOEXEC = 0o2000000;
