@@ -121,13 +121,27 @@ static long path_step(__u32 i, struct path_walk *w) {
   struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
   if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
     struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
-    if (parent == mnt) return 1;
+    if (parent == mnt) {
+      /* a file at the root of an internal mount (memfd): its own name is all the path there is */
+      if (i == 0) {
+        long n = bpf_probe_read_kernel_str(&buf[w->off & SCRATCH_MASK], NAME_MAX_CAP, BPF_CORE_READ(dentry, d_name.name));
+        if (n > 0) w->off += n;
+      }
+      return 1;
+    }
     w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
     w->vfsmnt = &parent->mnt;
     return 0;
   }
   struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-  if (parent == dentry) return 1;
+  if (parent == dentry) {
+    /* a pseudo file (memfd): no parent, its own name is all the path there is */
+    if (i == 0) {
+      long n = bpf_probe_read_kernel_str(&buf[w->off & SCRATCH_MASK], NAME_MAX_CAP, BPF_CORE_READ(dentry, d_name.name));
+      if (n > 0) w->off += n;
+    }
+    return 1;
+  }
   const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
   long n = bpf_probe_read_kernel_str(&buf[w->off & SCRATCH_MASK], NAME_MAX_CAP, name);
   if (n <= 0) return 1;

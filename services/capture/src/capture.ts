@@ -58,7 +58,8 @@ export class Capture {
   /** Selects the rules' event types plus the state set, seeds the tables from /proc, and starts draining. */
   start(eventTypes: Iterable<string>): void {
     this.setEventTypes(eventTypes);
-    for (const p of scanAll(process.pid)) this.table.add(p);
+    // our own process is scanned too (never traced): children we start resolve their parent
+    for (const p of scanAll()) this.table.add(p);
     this.driver.start((buf) => this.tracker.handle(buf));
     this.pruneTimer = setInterval(() => this.table.prune(Date.now()), 1000);
     this.pruneTimer.unref();

@@ -142,13 +142,12 @@ export function scanProc(pid: number, sockets?: Map<number, SockInfo>, withFds =
 }
 
 /** Every process on the host. Sockets are read once per network namespace. */
-export function scanAll(skipPid: number): ProcState[] {
+export function scanAll(): ProcState[] {
   const out: ProcState[] = [];
   const byNetns = new Map<string, Map<number, SockInfo>>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const pid = Number(name);
-    if (pid === skipPid) continue;
     const netns = link(`/proc/${pid}/ns/net`) ?? '';
     let socks = byNetns.get(netns);
     if (!socks) { socks = readSockets(pid); byNetns.set(netns, socks); }
