@@ -24,7 +24,8 @@ async function startStage(api: KubeApiServerStandIn, extra: Record<string, unkno
     ...extra,
   });
   await stage.init(init);
-  await Promise.all(['pods', 'namespaces', 'replicasets', 'jobs'].map((r) => api.waitForWatches(r as 'pods')));
+  await stage.sourcesSynced();
+  await api.waitForWatches('pods');
   return { stage, recorded };
 }
 
@@ -75,6 +76,109 @@ describe('enrichment with the kube-apiserver stand-in', () => {
       assert.equal(stage.metadata.get(containerIdFor('elsewhere')), undefined);
       const podQueries = api.requestsMatching('GET', '/api/v1/pods').map((r) => r.query.fieldSelector);
       assert.ok(podQueries.every((q) => q === `spec.nodeName=${NODE}`), `pod requests without the node selector: ${podQueries}`);
+    } finally {
+      await stage.close();
+    }
+  });
+
+  it('resumes a watch dropped mid-stream from its resourceVersion, with no event lost', async () => {
+    const { stage, recorded } = await startStage(api);
+    try {
+      const listsBefore = api.requestsMatching('GET', '/api/v1/pods').filter((r) => r.query.watch !== 'true').length;
+      api.dropWatches();
+      // Added while no watch is open: only a resumed watch (or a relist) can learn of it.
+      const id = containerIdFor('after-drop');
+      api.upsert('pods', pod({ name: 'after-drop', namespace: 'shop', node: NODE, containerId: id, labels: { app: 'late' } }));
+      const outs = await handleOne(stage, batchFor(NODE, 2, [id], 5));
+      assert.equal(eventsIn(outs), 5);
+      assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'after-drop');
+      assert.deepEqual(outs[0]!.containers[0]!.k8s?.podLabels, { app: 'late' });
+      const podRequests = api.requestsMatching('GET', '/api/v1/pods');
+      assert.equal(podRequests.filter((r) => r.query.watch !== 'true').length, listsBefore, 'a dropped watch must resume, not relist');
+      const resumed = podRequests.filter((r) => r.query.watch === 'true').at(-1)!;
+      assert.ok(Number(resumed.query.resourceVersion) > 0, 'the resumed watch names a resourceVersion');
+      assert.equal(counterTotal(recorded, 'peregrine_enrichment_metadata_missing_total'), 0);
+    } finally {
+      await stage.close();
+    }
+  });
+
+  it('relists after 410 Gone and sees pods added and deleted while its history was compacted away', async () => {
+    const doomed = containerIdFor('doomed');
+    api.upsert('pods', pod({ name: 'doomed', namespace: 'shop', node: NODE, containerId: doomed }));
+    const { stage, recorded } = await startStage(api);
+    try {
+      assert.equal(stage.metadata.get(doomed)?.complete, true);
+      api.dropWatches();
+      api.remove('pods', 'shop', 'doomed');
+      const fresh = containerIdFor('after-410');
+      api.upsert('pods', pod({ name: 'after-410', namespace: 'shop', node: NODE, containerId: fresh }));
+      api.compact();
+      const outs = await handleOne(stage, batchFor(NODE, 3, [fresh, doomed], 3));
+      assert.equal(eventsIn(outs), 6);
+      assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'after-410');
+      // The deleted pod's container keeps its metadata through the exit grace period, marked as exited.
+      assert.equal(outs[0]!.containers[1]!.k8s?.podName, 'doomed');
+      assert.ok(stage.metadata.get(doomed)!.exitedAtMs > 0);
+      assert.ok((recorded.counters.get('peregrine_enrichment_source_relists_total{source=kube,resource=pods,reason=gone}') ?? 0) >= 1);
+    } finally {
+      await stage.close();
+    }
+  });
+
+  it('survives an API-server restart and picks up changes made while it was down', async () => {
+    const { stage, recorded } = await startStage(api);
+    try {
+      const id = containerIdFor('while-down');
+      const restarted = api.restart(300);
+      api.upsert('pods', pod({ name: 'while-down', namespace: 'shop', node: NODE, containerId: id }));
+      await restarted;
+      const outs = await handleOne(stage, batchFor(NODE, 4, [id], 2));
+      assert.equal(eventsIn(outs), 2);
+      assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'while-down');
+      assert.ok(counterTotal(recorded, 'peregrine_enrichment_source_errors_total') >= 1, 'the outage was seen and retried');
+    } finally {
+      await stage.close();
+    }
+  });
+
+  it('holds the first event of a container until its pod appears, within the wait', async () => {
+    const { stage, recorded } = await startStage(api);
+    try {
+      const id = containerIdFor('slow-pod');
+      // The pod exists but its container has no id yet, as while ContainerCreating.
+      api.upsert('pods', pod({ name: 'slow-pod', namespace: 'shop', node: NODE }));
+      const pending = handleOne(stage, batchFor(NODE, 5, [id], 4));
+      setTimeout(() => api.modify('pods', 'shop', 'slow-pod', (p) => {
+        Object.assign(p, pod({ name: 'slow-pod', namespace: 'shop', node: NODE, containerId: id }));
+      }), 150);
+      const outs = await pending;
+      assert.equal(eventsIn(outs), 4);
+      assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'slow-pod');
+      assert.equal(outs[0]!.containers[0]!.metadata, MetadataState.Complete);
+      assert.equal(counterTotal(recorded, 'peregrine_enrichment_waits_total'), 1);
+      assert.equal(counterTotal(recorded, 'peregrine_enrichment_metadata_missing_total'), 0);
+    } finally {
+      await stage.close();
+    }
+  });
+
+  it('passes events whose pod comes after the wait, then counts the metadata as missing and late', async () => {
+    const { stage, recorded } = await startStage(api, { metadataWaitMs: 100 });
+    try {
+      const id = containerIdFor('too-late');
+      const first = await handleOne(stage, batchFor(NODE, 6, [id], 3));
+      assert.equal(eventsIn(first), 3);
+      assert.equal(first[0]!.containers[0]!.metadata, MetadataState.TimedOut);
+      assert.equal(first[0]!.containers[0]!.k8s, null);
+      assert.equal(first[0]!.cluster, 'prod-eu-1');
+      api.upsert('pods', pod({ name: 'too-late', namespace: 'shop', node: NODE, containerId: id }));
+      const until = Date.now() + 5000;
+      while (!stage.metadata.get(id)?.complete && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      const second = await handleOne(stage, batchFor(NODE, 7, [id], 1));
+      assert.equal(second[0]!.containers[0]!.k8s?.podName, 'too-late');
+      assert.equal(counterTotal(recorded, 'peregrine_enrichment_metadata_missing_total'), 1);
+      assert.equal(counterTotal(recorded, 'peregrine_enrichment_metadata_late_total'), 1);
     } finally {
       await stage.close();
     }

@@ -293,6 +293,8 @@ export class KubeApiServerStandIn {
 
   private watch(resource: Resource, namespace: string | undefined, selector: FieldSelector, query: Record<string, string>, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // The real server sends its headers at once, so a client knows the watch is open before any event.
+    res.flushHeaders();
     const from = Number(query.resourceVersion ?? 0);
     if (query.resourceVersion && from < this.oldestRv) {
       writeEvent(res, 'ERROR', {

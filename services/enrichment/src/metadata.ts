@@ -31,6 +31,8 @@ export interface MetadataSource {
   readonly name: string;
   /** Starts feeding `sink`; resolves once started (not synced: sources keep retrying in the background). */
   start(sink: MetadataSink): Promise<void>;
+  /** Resolves once the source has read its initial state (first list, first KV snapshot). */
+  synced(): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -101,6 +101,11 @@ export class EnrichmentStage implements BatchStage {
     await this.started?.stop();
   }
 
+  /** Resolves once every source has read its initial state; the stage works before that too. */
+  async sourcesSynced(): Promise<void> {
+    await Promise.all(this.started?.sources.map((s) => s.synced()) ?? []);
+  }
+
   /** The cache, for tests and the benchmark to inspect. */
   get metadata(): MetadataCache {
     return this.cache;

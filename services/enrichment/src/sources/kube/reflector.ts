@@ -93,6 +93,7 @@ export class Reflector<T extends ListedObject> {
           await this.relist();
           attempt = 0;
         }
+        if (this.stopped) return;
         phase = 'watch';
         const began = Date.now();
         const out = await this.watchOnce();
