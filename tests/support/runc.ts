@@ -41,6 +41,14 @@ export interface RuncOptions {
   hostNetwork?: boolean;
 }
 
+export interface ExecOptions {
+  env?: string[];
+  cwd?: string;
+  /** uid[:gid] to run as inside the container */
+  user?: string;
+  timeoutMs?: number;
+}
+
 export interface ExecResult {
   stdout: string;
   stderr: string;
@@ -58,7 +66,7 @@ export interface RuncContainer {
   /** host pid of the container's init process */
   pid: number;
   /** Runs a command inside the container (`runc exec`) and waits for it. Rejects never: look at `code`. */
-  exec(args: string[], opts?: { env?: string[]; cwd?: string; timeoutMs?: number }): Promise<ExecResult>;
+  exec(args: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Kills and deletes the container, removes the bundle and the pod's cgroup directories. Safe to call twice. */
   cleanup(): Promise<void>;
 }
@@ -187,9 +195,9 @@ export async function startRuncContainer(opts: RuncOptions = {}): Promise<RuncCo
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig(opts, cgroupsPath), null, 2));
     await runDetached(id, bundle, pidFile);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    const exec = (args: string[], o: { env?: string[]; cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> =>
+    const exec = (args: string[], o: ExecOptions = {}): Promise<ExecResult> =>
       new Promise((resolve) => {
-        const flags = [...(o.env ?? []).flatMap((e) => ['--env', e]), ...(o.cwd ? ['--cwd', o.cwd] : [])];
+        const flags = [...(o.env ?? []).flatMap((e) => ['--env', e]), ...(o.cwd ? ['--cwd', o.cwd] : []), ...(o.user ? ['--user', o.user] : [])];
         const child = spawn('runc', ['--root', RUNC_ROOT, 'exec', ...flags, id, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
