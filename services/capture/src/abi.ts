@@ -25,7 +25,7 @@ export const LAYOUT = {
   pg_exec: {
     ppid: 24, vpid: 28, vtid: 32, sid: 36, pgid: 40, vpgid: 44, uid: 48, gid: 52, euid: 56, egid: 60, loginuid: 64,
     tty: 68, pidns: 72, flags: 76, start_ts: 80, cap_permitted: 88, cap_effective: 96, cap_inheritable: 104,
-    cgroup_id: 112, comm: 120, exe_len: 136, args_len: 138, env_len: 140, cgroup_len: 142, cwd_len: 144, $size: 152,
+    cgroup_id: 112, comm: 120, exe_len: 136, args_len: 138, env_len: 140, cgroup_len: 142, cwd_len: 144, pad: 146, $size: 152,
   },
   pg_fork: { parent_pid: 24, parent_tid: 28, vpid: 32, vtid: 36, start_ts: 40, comm: 48, $size: 64 },
   pg_exit: { code: 24, group_dead: 28, $size: 32 },
