@@ -23,6 +23,9 @@ export interface CompiledRule {
   /** Sorted, as Falco keeps them in a std::set. */
   tags: readonly string[];
   enabled: boolean;
+  /** The condition as compiled: appends applied, exceptions added (Falco's text). */
+  condition: string;
+  output: string;
   filter: CompiledFilter;
   format: CompiledFormat;
   /** evt.type names the rule can match; null when it has no event-type gate. */
@@ -42,6 +45,8 @@ export function compileCollected(collector: Collector, diags: Diagnostics): Comp
   const usedMacros = new Set<string>();
   const lists = expandLists(collector, usedLists);
   const macros = parseMacros(collector, diags, lists, usedMacros, usedLists);
+  // A broken macro would be reported again by every rule using it: stop here, as Falco stops at its first error.
+  if (diags.hasErrors) return [];
   // Compile errors inside a macro carry the macro's text: this finds where that text came from.
   const macroTexts = new Map<string, SourceText>();
   for (const m of collector.macros.values()) macroTexts.set(m.condition.text, m.condition);
@@ -198,6 +203,8 @@ function compileRule(
     source: info.source,
     tags: [...info.tags].sort(),
     enabled: info.enabled,
+    condition: condition.text,
+    output: outputText,
     filter,
     format,
     eventTypes,
