@@ -37,6 +37,8 @@ export interface CompiledRule {
   position: SourcePosition;
 }
 
+const CONTAINER_INFO = '%container.info';
+
 /** Falco warns when a rule's gate is missing or wider than this many event types. */
 const MAX_GATE = 100;
 
@@ -176,8 +178,13 @@ function compileRule(
   for (const name of filter.usedMacros) usedMacros.add(name);
   for (const name of filter.usedLists) usedLists.add(name);
 
-  const outputText = info.output.text.trim();
+  let outputText = info.output.text.trim();
   const outputLead = info.output.text.length - info.output.text.trimStart().length;
+  if (outputText.includes(CONTAINER_INFO)) {
+    // Falco dropped %container.info (container fields are added by the container plugin); it warns and removes it.
+    diags.warn(LoadCode.DeprecatedItem, '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.', position, item);
+    outputText = outputText.replaceAll(CONTAINER_INFO, '');
+  }
   let format: CompiledFormat;
   try {
     format = compileFormat(outputText);

@@ -82,6 +82,7 @@ const CASES: Case[] = [
   { name: 'rule capture keys are accepted', files: [R('X', 'evt.type = execve', '  capture: true\n  capture_duration: 5000\n')], rules: [['X', true]] },
   { name: 'rule missing desc', files: ['- rule: X\n  condition: evt.type = open\n  output: o\n  priority: info\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Item has no mapping for key 'desc'", 0, 1, 3]] },
   { name: 'rule empty output', files: ['- rule: X\n  desc: d\n  condition: evt.type = open\n  output:\n  priority: info\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Mapping for key 'output' is empty", 0, 4, 10]] },
+  { name: 'output %container.info is dropped with a warning', files: [R('X').replace('out %proc.name', 'out %proc.name %container.info')], output: ['X', 'out %proc.name '], diags: [['warning', 'LOAD_DEPRECATED_ITEM', '%container.info is deprecated', 0, 1, 3]] },
   { name: 'rule with priority in any case', files: [R('X').replace('warning', 'WaRnInG')], priority: ['X', 'Warning'] },
   { name: 'rule with enabled not a boolean', files: [R('X', 'evt.type = execve', '  enabled: maybe\n')], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "'maybe' is not a boolean", 0, 6, 12]] },
 
