@@ -2,16 +2,15 @@
  * One check compiled to a predicate. Literals are parsed for the field's type once, here; the predicate only reads
  * the field and compares. A field with no value fails every check, `!=` included, as in libsinsp.
  */
-import type { EventBatch, SyscallEvent } from '@peregrine/event';
 import type { FieldType, Value } from '../fields/types.ts';
 import type { BinaryOperator } from './ast.ts';
 import { globToRegExp } from './glob.ts';
 import { formatIp, netContains, parseIp, parseNet, type IpNet } from './ip.ts';
 import type { Operand } from './operand.ts';
+import type { Plan, Predicate } from './plan.ts';
 import { PathPrefixSet } from './prefix-trie.ts';
 
-export type Predicate = (batch: EventBatch, ev: SyscallEvent) => boolean;
-type Test = (v: NonNullable<Value>) => boolean;
+export type Test = (v: NonNullable<Value>) => boolean;
 
 /** Which operators each type takes (besides `exists`, which every field takes). */
 const OPERATORS: Record<FieldType, ReadonlySet<BinaryOperator>> = {
@@ -31,7 +30,7 @@ export function operatorAllowed(type: FieldType, op: BinaryOperator): boolean {
 }
 
 /** Runs `test` on the operand's value, or on each of its values. */
-export function testOperand(left: Operand, test: Test): Predicate {
+function testOperand(left: Operand, test: Test): Predicate {
   const { get, nth } = left;
   if (!nth) {
     return (b, e) => {
@@ -48,8 +47,13 @@ export function testOperand(left: Operand, test: Test): Predicate {
   };
 }
 
-export function existsCheck(left: Operand): Predicate {
-  return testOperand(left, () => true);
+/** A check as a plan node: a single-valued field with a literal test stays visible to the code generator. */
+export function checkPlan(left: Operand, test: Test): Plan {
+  return left.nth ? { kind: 'pred', pred: testOperand(left, test) } : { kind: 'test', get: left.get, test };
+}
+
+export function existsCheck(left: Operand): Plan {
+  return checkPlan(left, () => true);
 }
 
 function parseNumber(text: string): number | bigint {
@@ -89,8 +93,8 @@ function compileRegex(text: string): RegExp {
 }
 
 /** A check against literal values: one value, or the expanded list for in/intersects/pmatch. */
-export function literalCheck(left: Operand, op: BinaryOperator, values: readonly string[]): Predicate {
-  return testOperand(left, literalTest(left.type, op, values));
+export function literalCheck(left: Operand, op: BinaryOperator, values: readonly string[]): Plan {
+  return checkPlan(left, literalTest(left.type, op, values));
 }
 
 function literalTest(type: FieldType, op: BinaryOperator, values: readonly string[]): Test {
@@ -217,22 +221,28 @@ function stringTest(op: BinaryOperator, values: readonly string[], s: string): T
 }
 
 /** `proc.name = val(proc.pname)`, `fd.name startswith tolower(...)`: both sides read from the event. */
-export function fieldCheck(left: Operand, op: BinaryOperator, right: Operand): Predicate {
+export function fieldCheck(left: Operand, op: BinaryOperator, right: Operand): Plan {
   const cmp = pairTest(op);
   const rget = right.get;
   if (!left.nth) {
     const lget = left.get;
-    return (b, e) => {
+    return { kind: 'pred', pred: (b, e) => {
       const l = lget(b, e);
       if (l === null) return false;
       const r = rget(b, e);
       return r !== null && cmp(l, r);
-    };
+    } };
   }
-  return (b, e) => {
+  const nth = left.nth;
+  return { kind: 'pred', pred: (b, e) => {
     const r = rget(b, e);
-    return r !== null && testOperand(left, (l) => cmp(l, r))(b, e);
-  };
+    if (r === null) return false;
+    for (let i = 0; ; i++) {
+      const l = nth(b, e, i);
+      if (l === undefined) return false;
+      if (l !== null && cmp(l, r)) return true;
+    }
+  } };
 }
 
 function pairTest(op: BinaryOperator): (l: NonNullable<Value>, r: NonNullable<Value>) => boolean {

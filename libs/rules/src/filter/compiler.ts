@@ -1,11 +1,12 @@
 /**
- * Compiles a parsed condition to a predicate over (batch, event): closures built once per rule, so the hot path is
- * plain calls and comparisons with no allocation. Macros are inlined (cycles are an error), list names inside value
+ * Compiles a parsed condition to a predicate over (batch, event): a plan of checks with their literals parsed once,
+ * turned into one generated function per condition (plan.ts), so the hot path is plain calls and comparisons. Macros are inlined (cycles are an error), list names inside value
  * lists are expanded (recursively, mixed with literals), and the event types the condition can match are computed.
  */
 import type { EventBatch, SyscallEvent } from '@peregrine/event';
 import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
-import { existsCheck, fieldCheck, literalCheck, operatorAllowed, type Predicate } from './checks.ts';
+import { existsCheck, fieldCheck, literalCheck, operatorAllowed } from './checks.ts';
+import { generate, type Plan } from './plan.ts';
 import { FieldError, FilterCompileError, type Origin } from './errors.ts';
 import { eventTypesOf } from './evttypes.ts';
 import { compileOperand, type Operand } from './operand.ts';
@@ -28,7 +29,7 @@ export interface CompiledFilter {
   usedLists: ReadonlySet<string>;
 }
 
-const NEVER: Predicate = () => false;
+const NEVER: Plan = { kind: 'never' };
 const LIST_OPS = new Set(['in', 'intersects', 'pmatch']);
 
 interface Source {
@@ -49,16 +50,13 @@ class Compiler {
     this.source = SOURCES.get(root) ?? { text: '', origin: undefined };
   }
 
-  compile(expr: Expr): Predicate {
+  compile(expr: Expr): Plan {
     switch (expr.kind) {
       case 'and':
-        return allOf(expr.children.map((c) => this.compile(c)));
       case 'or':
-        return anyOf(expr.children.map((c) => this.compile(c)));
-      case 'not': {
-        const p = this.compile(expr.child);
-        return (b, e) => !p(b, e);
-      }
+        return { kind: expr.kind, children: expr.children.map((c) => this.compile(c)) };
+      case 'not':
+        return { kind: 'not', child: this.compile(expr.child) };
       case 'macro':
         return this.compileMacro(expr.name, expr.pos);
       case 'unary':
@@ -68,7 +66,7 @@ class Compiler {
     }
   }
 
-  private compileMacro(name: string, pos: Pos): Predicate {
+  private compileMacro(name: string, pos: Pos): Plan {
     const body = this.env.macros.get(name);
     if (!body) throw this.error(`undefined macro '${name}' used in filter`, pos, name);
     if (this.macroStack.includes(name)) {
@@ -86,7 +84,7 @@ class Compiler {
     }
   }
 
-  private compileBinary(expr: BinaryCheck): Predicate {
+  private compileBinary(expr: BinaryCheck): Plan {
     return this.withOperand(expr.left, expr.pos, (left) => {
       if (!operatorAllowed(left.type, expr.op)) {
         throw this.error(
@@ -110,7 +108,7 @@ class Compiler {
   }
 
   /** Resolves the left side, turning a field error into a positioned one (or a never-matching check). */
-  private withOperand(expr: BinaryCheck['left'], pos: Pos, build: (left: Operand) => Predicate): Predicate {
+  private withOperand(expr: BinaryCheck['left'], pos: Pos, build: (left: Operand) => Plan): Plan {
     const left = this.operand(expr, pos);
     return left ? build(left) : NEVER;
   }
@@ -144,7 +142,8 @@ class Compiler {
     if (stack.includes(item)) throw this.error(`list '${item}' refers to itself: ${[...stack, item].join(' -> ')}`, pos, item);
     this.usedLists.add(item);
     const out: string[] = [];
-    for (const v of list) out.push(...this.expandItem(v, pos, [...stack, item]));
+    // YAML lists may hold numbers (ports): they are literals like any other
+    for (const v of list) out.push(...this.expandItem(String(v), pos, [...stack, item]));
     return out;
   }
 
@@ -175,44 +174,12 @@ function unquoteListItem(item: string): string {
   return item;
 }
 
-function allOf(ps: Predicate[]): Predicate {
-  if (ps.length === 1) return ps[0]!;
-  if (ps.length === 2) {
-    const [a, b] = ps as [Predicate, Predicate];
-    return (x, e) => a(x, e) && b(x, e);
-  }
-  if (ps.length === 3) {
-    const [a, b, c] = ps as [Predicate, Predicate, Predicate];
-    return (x, e) => a(x, e) && b(x, e) && c(x, e);
-  }
-  return (x, e) => {
-    for (let i = 0; i < ps.length; i++) if (!ps[i]!(x, e)) return false;
-    return true;
-  };
-}
-
-function anyOf(ps: Predicate[]): Predicate {
-  if (ps.length === 1) return ps[0]!;
-  if (ps.length === 2) {
-    const [a, b] = ps as [Predicate, Predicate];
-    return (x, e) => a(x, e) || b(x, e);
-  }
-  if (ps.length === 3) {
-    const [a, b, c] = ps as [Predicate, Predicate, Predicate];
-    return (x, e) => a(x, e) || b(x, e) || c(x, e);
-  }
-  return (x, e) => {
-    for (let i = 0; i < ps.length; i++) if (ps[i]!(x, e)) return true;
-    return false;
-  };
-}
-
 /**
  * Compiles a parsed condition. Throws FilterCompileError (unknown field, macro; operator the field cannot take;
  * a value that does not parse for the field's type; a macro or list cycle), positioned in the text it came from.
  */
 export function compileCondition(expr: Expr, env: CompileEnv): CompiledFilter {
   const c = new Compiler(env, expr);
-  const match = c.compile(expr);
+  const match = generate(c.compile(expr));
   return { match, eventTypes: c.eventTypes(expr), usedMacros: c.usedMacros, usedLists: c.usedLists };
 }
