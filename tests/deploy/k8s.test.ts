@@ -174,7 +174,7 @@ for (const [variant, b] of Object.entries(variants) as Array<[Variant, Built]>) 
       const labelSets = podsOf(b).map(({ w }) => w.spec.template.metadata.labels);
       const matches = (sel: Record<string, string>) => labelSets.some((l) => Object.entries(sel).every(([k, v]) => l[k] === v));
       for (const o of [...b.all('PodDisruptionBudget'), ...b.all('NetworkPolicy')]) {
-        const sel = (o as { spec: { selector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } } }).spec;
+        const sel = (o as unknown as { spec: { selector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } } }).spec;
         const labels = (sel.selector ?? sel.podSelector)!.matchLabels;
         assert.ok(matches(labels), `${o.kind} ${o.metadata.name} selects no pod: ${JSON.stringify(labels)}`);
       }
