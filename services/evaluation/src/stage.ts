@@ -8,8 +8,8 @@
 import type { Alert, EventBatch } from '@peregrine/event';
 import type { BatchStage, HandlerContext, Logger, StageInit } from '@peregrine/runtime';
 import { EVENT_TYPES_REQUEST, RULES_RELOADED } from '@peregrine/bus';
-import { RulesReloader, type Ruleset } from '@peregrine/rules';
-import { parseEvaluationConfig } from './config.ts';
+import { RulesLoadError, RulesReloader, formatDiagnostic, type Ruleset } from '@peregrine/rules';
+import { parseEvaluationConfig, type EvaluationConfig } from './config.ts';
 
 type Counter = ReturnType<StageInit['metrics']['counter']>;
 
@@ -39,24 +39,32 @@ export class EvaluationStage implements BatchStage {
     this.matches = init.metrics.counter('peregrine_rule_matches_total', 'Events that matched a rule', ['rule', 'priority']);
     this.failures = init.metrics.counter('peregrine_evaluation_failures_total', 'Batches whose evaluation threw');
     const reloads = init.metrics.counter('peregrine_rules_reloads_total', 'Successful rules reloads');
-    this.reloader = await RulesReloader.start({
-      files: config.rules,
-      config: config.engine,
-      logger: init.logger,
-      watchFiles: config.watchRules,
-      onReload: (ruleset) => {
-        reloads.inc();
-        init.control.publish(RULES_RELOADED, eventTypesMessage(ruleset)).catch((err: unknown) => {
-          this.logger.warn('could not announce rules reload', { error: String(err) });
-        });
-      },
-    });
+    this.reloader = await this.startReloader(init, config, reloads);
     const ruleset = this.reloader.current;
-    for (const d of ruleset.diagnostics) {
-      this.logger.debug('rules warning', { file: d.position.file, line: d.position.line, message: d.message, item: d.item });
-    }
+    for (const d of ruleset.diagnostics) this.logger.warn('rules warning', { warning: formatDiagnostic(d) });
     this.logger.info('rules loaded', { files: config.rules, rules: ruleset.activeRules.length, eventTypes: ruleset.eventTypes()?.length ?? 'all' });
     init.control.serve(EVENT_TYPES_REQUEST, () => eventTypesMessage(this.reloader.current));
+  }
+
+  /** Loads the rules; a load error is logged in full (every place, with carets) before it fails the init. */
+  private async startReloader(init: StageInit, config: EvaluationConfig, reloads: Counter): Promise<RulesReloader> {
+    try {
+      return await RulesReloader.start({
+        files: config.rules,
+        config: config.engine,
+        logger: init.logger,
+        watchFiles: config.watchRules,
+        onReload: (ruleset) => {
+          reloads.inc();
+          init.control.publish(RULES_RELOADED, eventTypesMessage(ruleset)).catch((err: unknown) => {
+            this.logger.warn('could not announce rules reload', { error: String(err) });
+          });
+        },
+      });
+    } catch (e) {
+      if (e instanceof RulesLoadError) this.logger.error('rules did not load', { errors: e.errors.map(formatDiagnostic) });
+      throw e;
+    }
   }
 
   /** The ruleset in use now (swapped whole on reload). */

@@ -105,6 +105,18 @@ describe('evaluation stage', () => {
     assert.equal(reloads.length, 1);
   });
 
+  it('rules that do not load fail init, with every error logged in full', async () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, '- rule: B\n  desc: d\n  condition: evt.type = open and proc.nmae = x\n  output: o\n  priority: info\n');
+    const s = evaluation();
+    await assert.rejects(
+      Promise.resolve(s.init!({ node: 'n', config: { rules: [broken], watch_rules: false }, logger, control: bus.control, metrics: new HostMetrics().forStage() })),
+      /RulesLoadError|error\(s\) loading rules/,
+    );
+    const line = logLines.find((l) => l.includes('rules did not load'))!;
+    assert.ok(line.includes(`${broken}:3:34: error: unknown field 'proc.nmae'`), line);
+  });
+
   it('a bad config key fails init with the key named', async () => {
     const s = evaluation();
     await assert.rejects(
