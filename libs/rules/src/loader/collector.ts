@@ -47,7 +47,7 @@ export class Collector {
 
   appendList(info: ListInfo): void {
     const prev = this.lists.get(info.name);
-    if (!prev) throw new ItemError('List has \'append\' key or an append override but no list by that name already exists', info.place.offset);
+    if (!prev) throw new ItemError("List uses 'append' or 'override.items: append' but no list by that name already exists", info.place.offset);
     prev.items.push(...info.items);
     prev.visibility = this.step++;
   }
@@ -61,7 +61,7 @@ export class Collector {
 
   appendMacro(info: MacroInfo): void {
     const prev = this.macros.get(info.name);
-    if (!prev) throw new ItemError('Macro has \'append\' key or an append override but no macro by that name already exists', info.place.offset);
+    if (!prev) throw new ItemError("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists", info.place.offset);
     prev.condition.appendSource(info.condition);
     this.step++;
   }
@@ -80,7 +80,7 @@ export class Collector {
 
   appendRule(u: RuleUpdate): void {
     const prev = this.rules.get(u.name);
-    if (!prev) throw new ItemError('Rule has \'append\' key or an append override but no rule by that name already exists', u.offset);
+    if (!prev) throw new ItemError("Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists", u.offset);
     if (!hasAnyValue(u)) throw new ItemError('Appended rule must have exceptions or condition property', u.offset);
     if (u.condition && u.condition.text.length > 0) prev.condition.appendSource(u.condition);
     if (u.output && u.output.text.length > 0) prev.output.appendSource(u.output);
@@ -104,7 +104,7 @@ export class Collector {
 
   replaceRule(u: RuleUpdate): void {
     const prev = this.rules.get(u.name);
-    if (!prev) throw new ItemError('An replace override is specified but no rule by that name already exists', u.offset);
+    if (!prev) throw new ItemError("An 'override.<key>: replace' to a rule was requested but no rule by that name already exists", u.offset);
     if (!hasAnyValue(u)) throw new ItemError('The rule must have at least one field that can be replaced', u.offset);
     if (u.condition) prev.condition = u.condition;
     if (u.output) prev.output = u.output;

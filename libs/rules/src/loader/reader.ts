@@ -141,7 +141,7 @@ function readOverrides(map: YamlMap, at: number, allowed: { append: ReadonlySet<
 
 function readList(file: RulesFile, collector: Collector, diags: Diagnostics, map: YamlMap, at: number): void {
   const name = decodeString(map, 'list', at);
-  if (!LIST_NAME.test(name)) throw new ItemError(`List name '${name}' is invalid: it must match ([^()"'[:space:]=,]+)`, offsetOf(field(map, 'list'), at));
+  if (!LIST_NAME.test(name)) throw new ItemError(`List has an invalid name. List names must match a regular expression: ([^()"'[:space:]=,]+)`, offsetOf(field(map, 'list'), at));
   const item = `list '${name}'`;
   warnUnknownKeys(file, diags, map, KNOWN_KEYS.list, item);
   const items = decodeScalarSeq(map, 'items', at);
@@ -157,7 +157,7 @@ function readList(file: RulesFile, collector: Collector, diags: Diagnostics, map
 
 function readMacro(file: RulesFile, collector: Collector, diags: Diagnostics, map: YamlMap, at: number): void {
   const name = decodeString(map, 'macro', at);
-  if (!MACRO_NAME.test(name)) throw new ItemError(`Macro name '${name}' is invalid: it must match ([a-zA-Z]+[a-zA-Z0-9_]*)`, offsetOf(field(map, 'macro'), at));
+  if (!MACRO_NAME.test(name)) throw new ItemError('Macro has an invalid name. Macro names must match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)', offsetOf(field(map, 'macro'), at));
   const item = `macro '${name}'`;
   warnUnknownKeys(file, diags, map, KNOWN_KEYS.macro, item);
   decodeString(map, 'condition', at);

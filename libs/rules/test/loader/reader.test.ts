@@ -304,7 +304,7 @@ describe('reader: errors point at the spot, with a caret', () => {
 
   it('an invalid macro name', () => {
     const { errors } = read(['bad.yaml', '- macro: 9lives\n  condition: evt.num > 0\n']);
-    assert.match(errors[0]!.message, /Macro name '9lives' is invalid/);
+    assert.match(errors[0]!.message, /Macro has an invalid name/);
   });
 
   it('the first error stops its file; other files still read', () => {

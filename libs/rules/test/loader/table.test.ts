@@ -41,7 +41,7 @@ const CASES: Case[] = [
   { name: 'list used only by another list counts as used', files: [L + '- list: more\n  items: [shells, zsh]\n' + M + R('X', 'spawned and proc.name in (more)')], diags: [] },
   { name: 'list items must be a sequence', files: ['- list: x\n  items: bash\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', 'Value is not a sequence', 0, 2, 10]] },
   { name: 'list without items', files: ['- list: x\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Item has no mapping for key 'items'", 0, 1, 3]] },
-  { name: 'list with a bad name', files: ['- list: "a b"\n  items: []\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "List name 'a b' is invalid", 0, 1, 9]] },
+  { name: 'list with a bad name', files: ['- list: "a b"\n  items: []\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', 'List has an invalid name', 0, 1, 9]] },
   { name: 'empty list in a condition', files: ['- list: none\n  items: []\n' + R('X', 'evt.type = execve and not proc.name in (none)')], rules: [['X', true]] },
 
   // macros
@@ -52,7 +52,7 @@ const CASES: Case[] = [
   { name: 'macro used only by an unused macro', files: [M + '- macro: outer\n  condition: spawned\n' + R('X')], diags: [['warning', 'LOAD_UNUSED_MACRO', 'Macro not referred to', 0, 3, 3]] },
   { name: 'macro referring to an undefined macro', files: ['- macro: m\n  condition: evt.type = open and ghost\n' + R('X', 'm')], diags: [['error', 'LOAD_ERR_COMPILE_CONDITION', "Undefined macro 'ghost' used in filter.", 0, 2, 34]] },
   { name: 'macro with a syntax error', files: ['- macro: m\n  condition: evt.type = = open\n' + R('X', 'm')], diags: [['error', 'LOAD_ERR_COMPILE_CONDITION', '', 0, 2, 25]] },
-  { name: 'macro name must be an identifier', files: ['- macro: my-macro\n  condition: evt.num > 0\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Macro name 'my-macro' is invalid", 0, 1, 10]] },
+  { name: 'macro name must be an identifier', files: ['- macro: my-macro\n  condition: evt.num > 0\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', 'Macro has an invalid name', 0, 1, 10]] },
   { name: 'macro without condition', files: ['- macro: m\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Item has no mapping for key 'condition'", 0, 1, 3]] },
   { name: 'macro overriding output is not allowed', files: [M + USE + L, '- macro: spawned\n  condition: x\n  override:\n    output: append\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Key 'output' cannot be appended to", 1, 4, 5]] },
 
