@@ -4,6 +4,7 @@
  */
 import type { ContainerInfo, ContainerMount, EventBatch, K8sInfo, SyscallEvent } from '@peregrine/event';
 import { def, keyArg } from './define.ts';
+import { memo } from './memo.ts';
 import { procOf } from './proc.ts';
 import type { Accessor, FieldDef, Value } from './types.ts';
 
@@ -18,6 +19,7 @@ const container = (read: (c: ContainerInfo, ev: SyscallEvent) => Value, onHost: 
   const c = p.container >= 0 ? batch.containers[p.container] : undefined;
   return c ? read(c, ev) : onHost;
 };
+const shortId = memo((c: ContainerInfo) => c.id.slice(0, 12));
 const orNull = (s: string) => (s === '' ? null : s);
 
 const k8s = (read: (k: K8sInfo) => Value): Accessor => (batch, ev) => {
@@ -57,7 +59,7 @@ function labelBinder(pick: (k: K8sInfo) => Record<string, string>): FieldDef['bi
 const workload = (kind: string) => k8s((k) => (k.workloadKind === kind ? k.workloadName : null));
 
 export const CONTAINER_FIELDS: FieldDef[] = [
-  def('container.id', 'string', "the container id (first 12 characters), 'host' for host processes", null, () => ({ get: container((c) => c.id.slice(0, 12), 'host') })),
+  def('container.id', 'string', "the container id (first 12 characters), 'host' for host processes", null, () => ({ get: container(shortId, 'host') })),
   def('container.full_id', 'string', "the full container id, 'host' for host processes", null, () => ({ get: container((c) => c.id, 'host') })),
   def('container.name', 'string', "the container name, 'host' for host processes", null, () => ({ get: container((c) => orNull(c.name), 'host') })),
   def('container.type', 'string', 'the container runtime type (docker, containerd, cri-o…)', null, () => ({ get: container((c) => orNull(c.type), 'host') })),

@@ -6,6 +6,7 @@
 import type { EventBatch, FdInfo, SyscallEvent } from '@peregrine/event';
 import { EVENT_TYPES, FD_TYPE_CHAR, FD_TYPE_NAME, FdRole, FdType } from '@peregrine/event';
 import { def } from './define.ts';
+import { memo } from './memo.ts';
 import { basename, dirname } from './render.ts';
 import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
 import { argByNames } from './args.ts';
@@ -20,6 +21,8 @@ const fd = (read: (f: FdInfo) => Value): Accessor => (batch, ev) => {
   return f ? read(f) : null;
 };
 
+const directory = memo((f: FdInfo) => dirname(f.name));
+const filename = memo((f: FdInfo) => basename(f.name));
 const isFileLike = (f: FdInfo) => f.type === FdType.File || f.type === FdType.Directory;
 const isInet = (f: FdInfo) => f.type === FdType.Ipv4 || f.type === FdType.Ipv6;
 /** Socket fields read only inet sockets with a known address: anything else is absent, as in libsinsp. */
@@ -74,8 +77,8 @@ export const FD_FIELDS: FieldDef[] = [
   def('fd.name', 'string', 'fd full name: the path for files, the connection tuple for sockets', null, () => ({ get: fd((f) => f.name) })),
   def('fd.nameraw', 'string', 'fd name as the syscall passed it (we keep the resolved name)', null, () => ({ get: fd((f) => f.name) })),
   def('fd.name_changed', 'bool', 'true when the event changed the fd name (connect, bind…)', null, () => ({ get: () => false })),
-  def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? dirname(f.name) : null)) })),
-  def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? basename(f.name) : null)) })),
+  def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? directory(f) : null)) })),
+  def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? filename(f) : null)) })),
   def('fd.dev', 'number', 'device number containing the referenced file', null, () => ({ get: fd((f) => f.dev) })),
   def('fd.ino', 'number', 'inode number of the referenced file', null, () => ({ get: fd((f) => f.ino) })),
   def('fd.ip', 'ip', 'matches the IP of either the client or the server', null, () => eitherSide(clientIp, serverIp)),

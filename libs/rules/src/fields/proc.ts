@@ -4,6 +4,7 @@ import { ProcFlag } from '@peregrine/event';
 import { renderCaps } from './render.ts';
 import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
 import { def, indexArg, keyArg } from './define.ts';
+import { memo } from './memo.ts';
 
 export function procOf(batch: EventBatch, ev: SyscallEvent): ProcessInfo | undefined {
   return ev.proc >= 0 ? batch.procs[ev.proc] : undefined;
@@ -15,9 +16,8 @@ export function ancestor(batch: EventBatch, p: ProcessInfo | undefined, n: numbe
   return p;
 }
 
-function cmdline(p: ProcessInfo): string {
-  return p.args.length ? `${p.name} ${p.args.join(' ')}` : p.name;
-}
+const cmdline = memo((p: ProcessInfo) => (p.args.length ? `${p.name} ${p.args.join(' ')}` : p.name));
+const args = memo((p: ProcessInfo) => p.args.join(' '));
 
 type ProcRead = (p: ProcessInfo, batch: EventBatch, ev: SyscallEvent) => Value;
 
@@ -78,7 +78,7 @@ export const PROC_FIELDS: FieldDef[] = [
   def('proc.name', 'string', 'the name (excluding the path) of the executable generating the event', null, () => ({ get: self((p) => p.name) })),
   def('proc.exe', 'string', 'the first command line argument (usually the executable name or a custom one)', null, () => ({ get: self((p) => p.exe) })),
   def('proc.exepath', 'string', 'the full executable path of the process', null, () => ({ get: self((p) => p.exepath) })),
-  def('proc.args', 'string', 'the arguments passed on the command line when starting the process', null, () => ({ get: self((p) => p.args.join(' ')) })),
+  def('proc.args', 'string', 'the arguments passed on the command line when starting the process', null, () => ({ get: self(args) })),
   def('proc.cmdline', 'string', 'full process command line: proc.name + proc.args', null, () => ({ get: self(cmdline) })),
   def('proc.cmdnargs', 'number', 'the number of command line args (proc.args)', null, () => ({ get: self((p) => p.args.length) })),
   def('proc.cmdlenargs', 'number', 'the total count of characters in the command line args (proc.args)', null, () => ({ get: self((p) => p.args.reduce((n, a) => n + a.length, 0)) })),

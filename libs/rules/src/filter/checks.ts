@@ -25,6 +25,9 @@ const OPERATORS: Record<FieldType, ReadonlySet<BinaryOperator>> = {
   net: new Set<BinaryOperator>(['=', '==', '!=', 'in', 'intersects']),
 };
 
+/** Below this many paths a scan beats the path trie (filter-prefix.bench.ts). */
+const PATH_TRIE_MIN = 8;
+
 export function operatorAllowed(type: FieldType, op: BinaryOperator): boolean {
   return OPERATORS[type].has(op);
 }
@@ -214,8 +217,17 @@ function stringTest(op: BinaryOperator, values: readonly string[], s: string): T
       return (v) => set.has(v as string);
     }
     case 'pmatch': {
-      const trie = new PathPrefixSet(values);
-      return (v) => trie.matches(v as string);
+      if (values.length >= PATH_TRIE_MIN) {
+        const trie = new PathPrefixSet(values);
+        return (v) => trie.matches(v as string);
+      }
+      const dirs = values.map((p) => p.replace(/\/+$/, ''));
+      if (dirs.includes('')) return () => true;
+      const below = dirs.map((d) => `${d}/`);
+      return (v) => {
+        for (let i = 0; i < dirs.length; i++) if (v === dirs[i] || (v as string).startsWith(below[i]!)) return true;
+        return false;
+      };
     }
   }
 }

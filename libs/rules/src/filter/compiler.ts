@@ -5,7 +5,8 @@
  */
 import type { EventBatch, SyscallEvent } from '@peregrine/event';
 import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
-import { existsCheck, fieldCheck, literalCheck, operatorAllowed } from './checks.ts';
+import { checkPlan, existsCheck, fieldCheck, literalCheck, operatorAllowed } from './checks.ts';
+import { StringPrefixSet } from './prefix-trie.ts';
 import { generate, type Plan } from './plan.ts';
 import { FieldError, FilterCompileError, type Origin } from './errors.ts';
 import { eventTypesOf } from './evttypes.ts';
@@ -31,6 +32,8 @@ export interface CompiledFilter {
 
 const NEVER: Plan = { kind: 'never' };
 const LIST_OPS = new Set(['in', 'intersects', 'pmatch']);
+/** From this many `startswith` alternatives on one field a trie beats checking each (filter-prefix.bench.ts). */
+const PREFIX_TRIE_MIN = 8;
 
 interface Source {
   text: string;
@@ -53,8 +56,9 @@ class Compiler {
   compile(expr: Expr): Plan {
     switch (expr.kind) {
       case 'and':
+        return { kind: 'and', children: expr.children.map((c) => this.compile(c)) };
       case 'or':
-        return { kind: expr.kind, children: expr.children.map((c) => this.compile(c)) };
+        return { kind: 'or', children: this.compileAlternatives(expr.children) };
       case 'not':
         return { kind: 'not', child: this.compile(expr.child) };
       case 'macro':
@@ -64,6 +68,38 @@ class Compiler {
       case 'binary':
         return this.compileBinary(expr);
     }
+  }
+
+  /**
+   * `x startswith a or x startswith b or …`: many prefixes of one field become one walk down a prefix trie
+   * instead of one check per prefix.
+   */
+  private compileAlternatives(children: Expr[]): Plan[] {
+    const groups = new Map<string, BinaryCheck[]>();
+    for (const c of children) {
+      if (c.kind !== 'binary' || c.op !== 'startswith' || c.left.kind !== 'field' || c.right.kind !== 'value') continue;
+      const key = `${c.left.name}[${c.left.arg ?? ''}]`;
+      groups.set(key, [...(groups.get(key) ?? []), c]);
+    }
+    const merged = new Map<Expr, Plan | null>();
+    for (const group of groups.values()) {
+      if (group.length < PREFIX_TRIE_MIN) continue;
+      const first = group[0]!;
+      const plan = this.withOperand(first.left, first.pos, (left) => {
+        if (!operatorAllowed(left.type, 'startswith')) return this.compileBinary(first);
+        const trie = new StringPrefixSet(group.map((c) => (c.right as ValueExpr).value));
+        return checkPlan(left, (v) => trie.matches(v as string));
+      });
+      merged.set(first, plan);
+      for (const c of group.slice(1)) merged.set(c, null);
+    }
+    const out: Plan[] = [];
+    for (const c of children) {
+      const m = merged.get(c);
+      if (m === undefined) out.push(this.compile(c));
+      else if (m !== null) out.push(m);
+    }
+    return out;
   }
 
   private compileMacro(name: string, pos: Pos): Plan {

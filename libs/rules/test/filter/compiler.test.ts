@@ -460,3 +460,32 @@ describe('compiler: errors name the place', () => {
     assert.throws(() => matches('proc.pid contains 1', 'openShadow', skip), FilterCompileError);
   });
 });
+
+describe('compiler: prefix alternatives and pmatch lists of every size', () => {
+  const many = ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/opt', '/srv', '/boot', '/lib', '/etc/'];
+  const chain = (field: string, n: number) => many.slice(0, n).map((p) => `${field} startswith ${p}`).join(' or ');
+  // [condition, event, expected]
+  const CASES: Array<[string, EventName, boolean]> = [
+    [chain('fd.name', 10), 'openShadow', true],
+    [chain('fd.name', 9), 'openShadow', false],
+    [chain('fd.name', 10), 'writeBin', true],
+    [`${chain('fd.name', 9)} or proc.name = bash`, 'openShadow', true],
+    [`proc.name = zsh or ${chain('fd.name', 9)}`, 'writeBin', true],
+    [`${chain('fd.name', 9)} or fd.name startswith /et`, 'openShadow', true],
+    [`${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'sy'].map((x) => `proc.aname startswith ${x}`).join(' or ')}`, 'openShadow', true],
+    [`${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'ba'].map((x) => `proc.aname startswith ${x}`).join(' or ')}`, 'openShadow', false],
+    [chain('fd.name', 10), 'execSh', false],
+    ['fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /etc)', 'openShadow', true],
+    ['fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /et)', 'openShadow', false],
+    ['fd.name pmatch (/a, /b, /c, /d, /e, /f, /g, /etc/shadow/)', 'openShadow', true],
+    ['fd.name pmatch (/etc/)', 'openShadow', true],
+    ['fd.name pmatch (/etc/shadow)', 'openShadow', true],
+    ['fd.name pmatch (/etc/sha)', 'openShadow', false],
+  ];
+  for (const [cond, ev, expected] of CASES) {
+    test(`${cond.slice(0, 70)}… on ${ev} → ${expected}`, () => assert.equal(matches(cond, ev), expected));
+  }
+  test('a prefix chain on a field that cannot take startswith is still an error', () => {
+    assert.throws(() => matches(chain('proc.pid', 10), 'openShadow'), FilterCompileError);
+  });
+});
