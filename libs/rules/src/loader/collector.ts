@@ -54,8 +54,8 @@ export class Collector {
 
   defineMacro(info: MacroInfo): void {
     const prev = this.macros.get(info.name);
-    const step = this.step++;
-    info.index = prev ? prev.index : step;
+    info.visibility = this.step++;
+    info.index = prev ? prev.index : info.visibility;
     this.macros.set(info.name, info);
   }
 
@@ -63,7 +63,7 @@ export class Collector {
     const prev = this.macros.get(info.name);
     if (!prev) throw new ItemError("Macro uses 'append' or 'override.condition: append' but no macro by that name already exists", info.place.offset);
     prev.condition.appendSource(info.condition);
-    this.step++;
+    prev.visibility = this.step++;
   }
 
   defineRule(info: RuleInfo): void {

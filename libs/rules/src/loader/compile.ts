@@ -108,7 +108,8 @@ function parseMacros(
     out.set(m.name, expr);
     const refs = conditionRefs(expr);
     for (const [name, pos] of refs.macros) {
-      if (!collector.macros.has(name)) {
+      const ref = collector.macros.get(name);
+      if (!ref || ref.index >= m.visibility) {
         diags.error(LoadCode.CompileCondition, `Undefined macro '${name}' used in filter.`, m.condition.position(pos.offset), `macro '${m.name}'`);
       }
       usedMacros.add(name);

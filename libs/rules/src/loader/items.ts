@@ -26,6 +26,8 @@ export interface MacroInfo {
   condition: SourceText;
   place: ItemPlace;
   index: number;
+  /** As for lists: a macro sees only macros defined before its last definition or append. */
+  visibility: number;
 }
 
 /** One exception entry: a scalar (`proc.name`) or a list of entries (`[proc.name, fd.name]`). */

@@ -167,7 +167,7 @@ function readMacro(file: RulesFile, collector: Collector, diags: Diagnostics, ma
   const ov = readOverrides(map, at, OVERRIDABLE.macro);
   if (append && (ov.append.size > 0 || ov.replace.size > 0)) throw new ItemError(ERROR_OVERRIDE_APPEND, at);
   append ||= ov.append.has('condition');
-  const info = { name, condition, place: { file, offset: at }, index: 0 };
+  const info = { name, condition, place: { file, offset: at }, index: 0, visibility: 0 };
   if (append) collector.appendMacro(info);
   else collector.defineMacro(info);
 }

@@ -51,6 +51,8 @@ const CASES: Case[] = [
   { name: 'macro unused', files: [M + L + R('X', 'proc.name in (shells) and evt.type = open')], diags: [['warning', 'LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', 0, 1, 3]] },
   { name: 'macro used only by an unused macro', files: [M + '- macro: outer\n  condition: spawned\n' + R('X')], diags: [['warning', 'LOAD_UNUSED_MACRO', 'Macro not referred to', 0, 3, 3]] },
   { name: 'macro referring to an undefined macro', files: ['- macro: m\n  condition: evt.type = open and ghost\n' + R('X', 'm')], diags: [['error', 'LOAD_ERR_COMPILE_CONDITION', "Undefined macro 'ghost' used in filter.", 0, 2, 34]] },
+  { name: 'macro referring to a macro defined after it', files: ['- macro: outer\n  condition: inner\n- macro: inner\n  condition: evt.type = open\n' + R('X', 'outer')], diags: [['error', 'LOAD_ERR_COMPILE_CONDITION', "Undefined macro 'inner' used in filter.", 0, 2, 14]] },
+  { name: 'macro appended after a later macro may use it', files: ['- macro: outer\n  condition: evt.type = open\n- macro: inner\n  condition: proc.name = a\n- macro: outer\n  condition: and inner\n  override:\n    condition: append\n' + R('X', 'outer')], rules: [['X', true]], condition: ['X', 'outer'] },
   { name: 'macro with a syntax error', files: ['- macro: m\n  condition: evt.type = = open\n' + R('X', 'm')], diags: [['error', 'LOAD_ERR_COMPILE_CONDITION', '', 0, 2, 25]] },
   { name: 'macro name must be an identifier', files: ['- macro: my-macro\n  condition: evt.num > 0\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', 'Macro has an invalid name', 0, 1, 10]] },
   { name: 'macro without condition', files: ['- macro: m\n'], diags: [['error', 'LOAD_ERR_YAML_VALIDATE', "Item has no mapping for key 'condition'", 0, 1, 3]] },
