@@ -448,7 +448,7 @@ const DECLARED: readonly Declared[] = [
  * syscall table. Their codes follow DECLARED's.
  */
 const GENERIC =
-  'restart_syscall:system exit:process time:time getpid:process alarm:time pause:wait utime:time sync:io_other ' +
+  '<unknown>:other restart_syscall:system exit:process time:time getpid:process alarm:time pause:wait utime:time sync:io_other ' +
   'times:time acct:process umask:process ustat:file getppid:process getpgrp:process sethostname:system ' +
   'getrusage:process gettimeofday:time settimeofday:time readlink:file uselib:process swapon:process ' +
   'reboot:system truncate:file ftruncate:file getpriority:process setpriority:process statfs:file fstatfs:file ' +

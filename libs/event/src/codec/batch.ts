@@ -121,7 +121,7 @@ function writeEvent(w: ByteWriter, e: SyscallEvent): void {
   w.int(e.num, 'event num');
   writeBig(w, e.ts);
   w.int(e.type, 'event type');
-  w.u8(e.dir);
+  writeEnum(w, DIRECTIONS, e.dir, 'event dir');
   w.int(e.cpu, 'event cpu');
   w.int(e.tid, 'event tid');
   w.int(e.proc, 'event proc');
@@ -158,17 +158,23 @@ function writeArg(w: ByteWriter, v: ArgValue): void {
     writeStrings(w, v);
   } else if ('sip' in v) {
     w.u8(Arg.SockTuple);
-    w.u8(v.family);
+    writeEnum(w, FAMILIES, v.family, 'tuple family');
     w.string(v.sip);
     w.int(v.sport, 'tuple sport');
     w.string(v.dip);
     w.int(v.dport, 'tuple dport');
   } else {
     w.u8(Arg.SockAddr);
-    w.u8(v.family);
+    writeEnum(w, FAMILIES, v.family, 'sockaddr family');
     w.string(v.addr);
     w.int(v.port, 'sockaddr port');
   }
+}
+
+/** Enumerations are checked on the way out too, so a producer's bad value fails where it is made. */
+function writeEnum(w: ByteWriter, valid: ReadonlySet<number>, v: number, field: string): void {
+  if (!valid.has(v)) throw new CodecError(w.pos, `${field} ${v} is not a known value`);
+  w.u8(v);
 }
 
 function writeBig(w: ByteWriter, v: bigint): void {
@@ -248,17 +254,17 @@ function writeProc(w: ByteWriter, p: ProcessInfo): void {
 
 function writeFd(w: ByteWriter, f: FdInfo): void {
   w.int(f.num, 'fd num');
-  w.u8(f.type);
+  writeEnum(w, FD_TYPES, f.type, 'fd type');
   w.string(f.name);
   w.int(f.openFlags, 'fd openFlags');
   w.int(f.dev, 'fd dev');
   w.int(f.ino, 'fd ino');
-  w.u8(f.l4proto);
+  writeEnum(w, L4_PROTOS, f.l4proto, 'fd l4proto');
   w.string(f.sip);
   w.int(f.sport, 'fd sport');
   w.string(f.dip);
   w.int(f.dport, 'fd dport');
-  w.u8(f.role);
+  writeEnum(w, FD_ROLES, f.role, 'fd role');
 }
 
 function writeContainer(w: ByteWriter, c: ContainerInfo): void {
@@ -294,7 +300,7 @@ function writeContainer(w: ByteWriter, c: ContainerInfo): void {
     w.string(k.workloadKind);
     w.string(k.workloadName);
   }
-  w.u8(c.metadata);
+  writeEnum(w, METADATA_STATES, c.metadata, 'container metadata');
 }
 
 // ---- readers ----

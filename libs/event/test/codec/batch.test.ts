@@ -171,6 +171,12 @@ describe('batch codec errors', () => {
     assert.throws(() => encodeBatch(c), (err: unknown) => err instanceof CodecError && /seq/.test(err.reason));
   });
 
+  it('refuses an unknown enumeration value on encode, naming the field', () => {
+    const b = fullBatch();
+    (b.fds[1] as { type: number }).type = 300;
+    assert.throws(() => encodeBatch(b), (err: unknown) => err instanceof CodecError && err.reason === 'fd type 300 is not a known value');
+  });
+
   it('names the offset of a truncated header, bad magic and a length mismatch', () => {
     const bytes = encodeBatch(fullBatch());
     throwsCodec(bytes.subarray(0, 10), 10, /truncated header/);
