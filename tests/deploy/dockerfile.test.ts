@@ -55,6 +55,15 @@ describe('services/Dockerfile', () => {
     for (const f of ['package.json', 'package-lock.json']) assert.ok(copied.has(f));
   });
 
+  it('keeps local dependencies and build output out of the context, and nothing the Dockerfile copies', () => {
+    const ignored = readFileSync(join(ROOT, 'services/Dockerfile.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+    for (const must of ['**/node_modules', 'services/capture/build', '.git']) assert.ok(ignored.includes(must), must);
+    const copied = stages.flatMap((s) => s.instructions.filter((i) => i.op === 'COPY' && !copySources(i).from).flatMap((i) => copySources(i).sources));
+    for (const src of copied) {
+      assert.ok(!ignored.some((pattern) => src.replace(/\/$/, '') === pattern.replace(/^\*\*\//, '')), `${src} is copied but ignored`);
+    }
+  });
+
   it('builds the capture addon and BPF object with files that exist', () => {
     const run = stages.find((s) => s.name === 'build')!.instructions.find((i) => i.op === 'RUN' && i.args.includes('node-gyp'))!;
     const dir = /cd (\S+)/.exec(run.args)![1]!;
