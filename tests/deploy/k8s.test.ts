@@ -234,7 +234,9 @@ for (const [variant, b] of Object.entries(variants) as Array<[Variant, Built]>) 
       assert.ok(agent.tolerations?.some((t) => t.operator === 'Exists' && t.effect === 'NoSchedule'));
       const capture = agent.containers.find((c) => c.name === 'capture')!;
       assert.notEqual(capture.securityContext?.privileged, true);
-      assert.deepEqual([...capture.securityContext!.capabilities!.add!].sort(), EBPF_CAPS);
+      // Killing a process (a response) needs CAP_KILL, granted only with the responses component.
+      const expected = variant === 'dev+responses' ? [...EBPF_CAPS, 'KILL'].sort() : EBPF_CAPS;
+      assert.deepEqual([...capture.securityContext!.capabilities!.add!].sort(), expected);
       assert.deepEqual(capture.securityContext!.capabilities!.drop, ['ALL']);
       const hostMounts = new Map(agent.containers.flatMap((c) => (c.volumeMounts ?? []).map((m) => {
         const v = agent.volumes!.find((x) => x.name === m.name)!;
