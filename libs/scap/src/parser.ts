@@ -1,0 +1,677 @@
+/**
+ * Turns a capture's events into the event model, keeping libsinsp's state as its parser does: threads from the
+ * process list and clone/execve/procexit, fds from the fd lists and open/socket/connect/accept/dup/pipe/close, the
+ * cwd from chdir, credentials from set*id, containers from cgroups and container events.
+ *
+ * Numbering follows libsinsp 0.29: every event it knows counts (`evt.num`), including the internal ones it does not
+ * show (procinfo, early container events); events newer than it know are applied but not counted.
+ */
+import type { ArgValue, ContainerInfo, EventBatch, ScapType, SockAddr, SockTuple, SyscallEvent } from '@peregrine/event';
+import {
+  EVENT_TYPES, EventFlag, FdRole, FdType, L4Proto, NO_REF, ProcFlag, SocketFamily, emptyBatch, eventTypeByName,
+} from '@peregrine/event';
+import type { EventCursor } from './capture.ts';
+import type { Capture } from './capture.ts';
+import { containerFromCgroups, containerFromJson, emptyContainer } from './containers.ts';
+import { decodeParam } from './params.ts';
+import { AT_FDCWD, resolvePath } from './paths.ts';
+import { LIBSINSP_029_EVENT_MAX, PPME } from './ppme-table.ts';
+import {
+  type Credentials, type FdState, type ThreadState, fdRecord, newFd, processRecord, threadFromScap, tupleName,
+} from './threads.ts';
+
+/** How one PPME id lands in the event model. */
+interface EventMapping {
+  code: number;
+  dir: 0 | 1;
+  /** our argument slot for each wire parameter (-1: dropped) */
+  slots: Int16Array;
+  types: readonly ScapType[];
+  stringArray: boolean[];
+  argCount: number;
+  /** the first wire parameter's type decides whether it is the return value */
+  resFromFirst: boolean;
+  flags: number;
+  handler: Handler | undefined;
+}
+
+type Handler = (p: Parser, t: ThreadState, ev: SyscallEvent) => FdState | undefined;
+
+const GENERIC_E = 0;
+const GENERIC_X = 1;
+const CONTAINER = 'container';
+/** events that do not bring an unknown thread into the table (libsinsp's EF_SKIPPARSERESET events) */
+const NO_THREAD = new Set(['switch', 'page_fault', 'signaldeliver', 'notification', 'infra', 'k8s', 'mesos', 'tracer', 'container', 'procexit']);
+const HIDDEN = new Set(['procinfo', 'sysdigevent', 'drop', 'scapevent', 'cpu_hotplug', 'useradded', 'userdeleted', 'groupadded', 'groupdeleted']);
+
+function buildMapping(id: number): EventMapping | undefined {
+  const info = PPME[id];
+  if (!info || info.name.startsWith('NA') || info.name === 'syscall') return undefined;
+  const type = eventTypeByName(info.name);
+  if (!type) return undefined;
+  const dir = (id % 2) as 0 | 1;
+  const params = dir === 0 ? type.enter : type.exit;
+  const slots = new Int16Array(info.types.length).fill(-1);
+  // old versions reorder and drop parameters: place each wire parameter by its name
+  for (let i = 0; i < slots.length; i++) slots[i] = params.findIndex((p) => p.name === info.names[i]);
+  return {
+    code: type.code, dir, slots, types: info.types, argCount: params.length,
+    stringArray: info.types.map((_, i) => slots[i]! >= 0 && params[slots[i]!]!.type === 'stringarray'),
+    resFromFirst: dir === 1 && ['errno', 'fd', 'pid'].includes(info.types[0] ?? ''),
+    flags: type.flags, handler: HANDLERS[info.name]?.[dir],
+  };
+}
+
+let MAPPINGS: (EventMapping | undefined)[] | null = null;
+function mappings(): (EventMapping | undefined)[] {
+  MAPPINGS ??= PPME.map((_, id) => buildMapping(id));
+  return MAPPINGS;
+}
+const GENERIC_CODES = new Map(EVENT_TYPES.map((t) => [t.name, t.code]));
+
+export interface ParserOptions {
+  node: string;
+  batchSize: number;
+}
+
+export class Parser {
+  readonly threads = new Map<number, ThreadState>();
+  readonly creds: Credentials;
+  readonly containers = new Map<string, ContainerInfo>();
+  num = 0;
+  private seq = 0;
+  private batch: EventBatch;
+  private containerIdx = new Map<string, number>();
+  /** container events before the first other event are part of the initial state: counted, not shown */
+  private sawEvent = false;
+  private readonly unknownTypes = new Map<number, number>();
+
+  constructor(readonly capture: Capture, readonly opts: ParserOptions) {
+    this.creds = { users: capture.meta.users, groups: capture.meta.groups };
+    for (const e of capture.meta.threads.values()) this.threads.set(e.tid, threadFromScap(e, (cg) => this.containerOf(cg)));
+    // threads of one process share the main thread's fd table
+    for (const t of this.threads.values()) {
+      const main = this.threads.get(t.pid);
+      if (main && main !== t && t.fds.size === 0) t.fds = main.fds;
+    }
+    this.batch = emptyBatch(opts.node, 0);
+  }
+
+  /** Container ids (12 characters, as libsinsp keys them) for a cgroup list, registering the container. */
+  containerOf(cgroups: readonly string[]): string {
+    const found = containerFromCgroups(cgroups);
+    if (!found) return '';
+    const short = found.id.slice(0, 12);
+    if (!this.containers.has(short)) this.containers.set(short, emptyContainer(found.id, found.type));
+    return short;
+  }
+
+  /** Reads one event from the cursor; returns a full batch when one is ready. */
+  step(c: EventCursor): EventBatch | null {
+    const type = c.type;
+    const info = PPME[type];
+    if (type >= LIBSINSP_029_EVENT_MAX) {
+      if (info) this.applyMeta(info.name, c);
+      return null;
+    }
+    this.num++;
+    if (type === GENERIC_E || type === GENERIC_X) return this.generic(c);
+    const m = mappings()[type];
+    if (!m) {
+      this.unknownTypes.set(type, (this.unknownTypes.get(type) ?? 0) + 1);
+      return null;
+    }
+    const name = EVENT_TYPES[m.code]!.name;
+    if (name === CONTAINER) {
+      const id = this.containerEvent(c);
+      if (!this.sawEvent) return null;
+      if (id) this.containerThread(id);
+    }
+    this.sawEvent = true;
+    if (HIDDEN.has(name)) return null;
+    const args: ArgValue[] = new Array(m.argCount).fill(null);
+    const data = this.capture.data;
+    for (let i = 0; i < c.nparams && i < m.slots.length; i++) {
+      const s = m.slots[i]!;
+      if (s >= 0) args[s] = decodeParam(data, c.offs[i]!, c.lens[i]!, m.types[i]!, m.stringArray[i]!);
+    }
+    const res = m.resFromFirst && c.nparams > 0 ? Number(args[m.slots[0]!] ?? 0) : 0;
+    return this.emit(c, m.code, m.dir, args, res, m);
+  }
+
+  private generic(c: EventCursor): EventBatch | null {
+    if (c.nparams < 1) return null;
+    const data = this.capture.data;
+    const sc = decodeParam(data, c.offs[0]!, c.lens[0]!, 'syscallid', false) as string;
+    const code = GENERIC_CODES.get(sc);
+    if (code === undefined) return null;
+    this.sawEvent = true;
+    const t = EVENT_TYPES[code]!;
+    const dir = (c.type === GENERIC_E ? 0 : 1) as 0 | 1;
+    const params = dir === 0 ? t.enter : t.exit;
+    const args: ArgValue[] = new Array(params.length).fill(null);
+    if (t.generic) {
+      args[0] = sc;
+      if (dir === 0 && c.nparams > 1) args[1] = decodeParam(data, c.offs[1]!, c.lens[1]!, 'uint16', false);
+    }
+    return this.emit(c, code, dir, args, 0, undefined);
+  }
+
+  private emit(c: EventCursor, code: number, dir: 0 | 1, args: ArgValue[], res: number, m: EventMapping | undefined): EventBatch | null {
+    const t = this.threads.get(c.tid) ?? (this.makesThread(c.tid, code, m) ? this.partialThread(c.tid) : undefined);
+    const ev: SyscallEvent = { num: this.num, ts: c.ts, type: code, dir, cpu: c.cpu, tid: c.tid, proc: NO_REF, fd: NO_REF, res, args };
+    let fd: FdState | undefined;
+    if (t) {
+      if (m && m.flags & EventFlag.UsesFd) {
+        const n = dir === 0 ? args[0] : t.enterType === code && t.enterArgs ? t.enterArgs[0] : undefined;
+        if (typeof n === 'number') fd = t.fds.get(n);
+      }
+      const handled = m?.handler?.(this, t, ev);
+      if (handled) fd = handled;
+      if (dir === 0) {
+        t.enterType = code;
+        t.enterArgs = args;
+      }
+    } else if (m?.handler === cloneExit) {
+      cloneExit(this, undefined, ev);
+    }
+    const b = this.batch;
+    const live = this.threads.get(c.tid) ?? t;
+    ev.proc = live ? this.procIndex(live) : NO_REF;
+    ev.fd = fd ? this.fdIndex(fd) : NO_REF;
+    b.events.push(ev);
+    if (t && EVENT_TYPES[code]!.name === 'procexit') this.threads.delete(c.tid);
+    return b.events.length >= this.opts.batchSize ? this.cut() : null;
+  }
+
+  /** libsinsp makes a thread for an unknown tid on syscall events, not for the scheduler/tracepoint ones. */
+  private makesThread(tid: number, code: number, m: EventMapping | undefined): boolean {
+    return tid > 0 && m?.handler !== cloneExit && !NO_THREAD.has(EVENT_TYPES[code]!.name);
+  }
+
+  /** A thread first seen mid-capture: libsinsp makes one with "<NA>" names; execve and clone fill it in. */
+  partialThread(tid: number): ThreadState {
+    const t: ThreadState = {
+      tid, pid: tid, ptid: -1, sid: -1, vpgid: -1,
+      vtid: -1, vpid: -1, comm: '<NA>', exe: '<NA>', exepath: '', args: [], env: null, cwd: '', uid: 0xffffffff,
+      gid: 0xffffffff, loginuid: 0xffffffff, tty: 0, capPermitted: 0n, capEffective: 0n, capInheritable: 0n,
+      flags: ProcFlag.Partial, startTs: 0n, cgroups: [], container: '', fds: new Map(), rec: NO_REF, recSeq: -1,
+      enterType: -1, enterArgs: null,
+    };
+    this.threads.set(tid, t);
+    return t;
+  }
+
+  /** The batch in progress, handed out and replaced by a new one. */
+  cut(): EventBatch {
+    const b = this.batch;
+    this.seq++;
+    this.batch = emptyBatch(this.opts.node, this.seq);
+    this.containerIdx = new Map();
+    return b;
+  }
+
+  pending(): number {
+    return this.batch.events.length;
+  }
+
+  procIndex(t: ThreadState, depth = 0): number {
+    if (t.recSeq === this.seq) return t.rec;
+    const main = this.threads.get(t.pid) ?? t;
+    const b = this.batch;
+    const idx = b.procs.length;
+    t.rec = idx;
+    t.recSeq = this.seq;
+    const container = t.container ? this.containerIndex(t.container) : NO_REF;
+    const rec = processRecord(t, NO_REF, container, this.creds, main);
+    b.procs.push(rec);
+    const parent = this.threads.get(t.ptid);
+    if (parent && parent !== t && depth < 128) rec.parent = this.procIndex(parent, depth + 1);
+    return idx;
+  }
+
+  fdIndex(f: FdState): number {
+    if (f.recSeq === this.seq) return f.rec;
+    const b = this.batch;
+    f.rec = b.fds.length;
+    f.recSeq = this.seq;
+    b.fds.push(fdRecord(f));
+    return f.rec;
+  }
+
+  private containerIndex(id: string): number {
+    let i = this.containerIdx.get(id);
+    if (i === undefined) {
+      const c = this.containers.get(id);
+      if (!c) return NO_REF;
+      i = this.batch.containers.length;
+      this.batch.containers.push(c);
+      this.containerIdx.set(id, i);
+    }
+    return i;
+  }
+
+  /** The record of `t` changed: the next event gets a new one. */
+  touch(t: ThreadState): void {
+    t.recSeq = -1;
+    for (const other of this.threads.values()) if (other.pid === t.pid && other !== t) other.recSeq = -1;
+  }
+
+  touchFd(f: FdState): void {
+    f.recSeq = -1;
+  }
+
+  /** Registers a container event's metadata; returns its short id. */
+  private containerEvent(c: EventCursor): string | null {
+    if (c.nparams < 1) return null;
+    const json = decodeParam(this.capture.data, c.offs[0]!, c.lens[0]!, 'charbuf', false) as string;
+    const info = containerFromJson(json);
+    if (!info) return null;
+    const short = info.id.slice(0, 12);
+    const known = this.containers.get(short);
+    if (known && known.id.length > info.id.length) info.id = known.id;
+    this.containers.set(short, info);
+    return short;
+  }
+
+  /** libsinsp attributes a container event to a made-up thread -1 named "container:ID". */
+  private containerThread(id: string): void {
+    const t = this.partialThread(-1);
+    t.pid = -1;
+    t.comm = `container:${id}`;
+    t.exe = '';
+    t.container = id;
+  }
+
+  private applyMeta(name: string, c: EventCursor): void {
+    const data = this.capture.data;
+    const u32 = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'uint32', false) as number) : 0);
+    const s = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'charbuf', false) as string) : '');
+    if (name === 'useradded' && c.type % 2 === 0) {
+      if (s(5) === '' && !this.creds.users.has(u32(0))) this.creds.users.set(u32(0), { uid: u32(0), gid: u32(1), name: s(2), homedir: s(3), shell: s(4) });
+    } else if (name === 'groupadded' && c.type % 2 === 0) {
+      if (s(2) === '' && !this.creds.groups.has(u32(0))) this.creds.groups.set(u32(0), { gid: u32(0), name: s(1) });
+    }
+  }
+
+  resolveAt(t: ThreadState, dirfd: ArgValue, path: string): string {
+    if (path.startsWith('/')) return resolvePath('/', path);
+    const main = this.threads.get(t.pid) ?? t;
+    if (typeof dirfd === 'number' && dirfd !== AT_FDCWD) {
+      const d = t.fds.get(dirfd);
+      return d ? resolvePath(d.name, path) : path;
+    }
+    return resolvePath(main.cwd, path);
+  }
+
+  cwdOf(t: ThreadState): string {
+    return (this.threads.get(t.pid) ?? t).cwd;
+  }
+
+  addFd(t: ThreadState, f: FdState): FdState {
+    const old = t.fds.get(f.num);
+    if (old) this.touchFd(old);
+    t.fds.set(f.num, f);
+    return f;
+  }
+}
+
+/** libsinsp keeps the cwd with a trailing slash. */
+export function withSlash(dir: string): string {
+  return dir === '' || dir.endsWith('/') ? dir : `${dir}/`;
+}
+
+// ---- handlers: what each event does to the state (exit events unless noted) ----
+
+const arg = (ev: SyscallEvent, t: ThreadState, name: string, dir: 0 | 1 = ev.dir): ArgValue | undefined => {
+  const type = EVENT_TYPES[ev.type]!;
+  const params = dir === 0 ? type.enter : type.exit;
+  const i = params.findIndex((p) => p.name === name);
+  if (i < 0) return undefined;
+  if (dir === ev.dir) return ev.args[i] ?? undefined;
+  return t.enterType === ev.type && t.enterArgs ? (t.enterArgs[i] as ArgValue) ?? undefined : undefined;
+};
+/** An exit argument, falling back to the enter event's (old captures carried it there). */
+const either = (ev: SyscallEvent, t: ThreadState, name: string): ArgValue | undefined => arg(ev, t, name, 1) ?? arg(ev, t, name, 0);
+
+/** PPM open flags (flag-tables file_flags) */
+const PPM_O_DIRECTORY = 1024;
+
+function openExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const fd = arg(ev, t, 'fd');
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  const raw = either(ev, t, 'name') ?? either(ev, t, 'path');
+  const name = typeof raw === 'string' ? p.resolveAt(t, either(ev, t, 'dirfd') ?? AT_FDCWD, raw) : '';
+  const flags = either(ev, t, 'flags');
+  const f = newFd(fd, typeof flags === 'number' && flags & PPM_O_DIRECTORY ? FdType.Directory : FdType.File, name);
+  f.openFlags = typeof flags === 'number' ? flags : 0;
+  const dev = arg(ev, t, 'dev');
+  if (typeof dev === 'number') f.dev = dev;
+  const ino = arg(ev, t, 'ino');
+  if (typeof ino === 'bigint') f.ino = Number(ino);
+  return p.addFd(t, f);
+}
+
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+const SOCK_RAW = 3;
+
+function socketExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const fd = ev.args[0];
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  const domain = arg(ev, t, 'domain', 0);
+  const stype = (arg(ev, t, 'type', 0) as number | undefined) ?? 0;
+  const proto = (arg(ev, t, 'proto', 0) as number | undefined) ?? 0;
+  const type = domain === SocketFamily.Inet ? FdType.Ipv4 : domain === SocketFamily.Inet6 ? FdType.Ipv6
+    : domain === SocketFamily.Unix ? FdType.Unix : domain === SocketFamily.Netlink ? FdType.Netlink : FdType.Unknown;
+  const f = newFd(fd, type, '');
+  if (type === FdType.Ipv4 || type === FdType.Ipv6) {
+    const base = stype & 0xf;
+    f.l4proto = proto === 1 || proto === 58 ? L4Proto.Icmp : base === SOCK_STREAM ? L4Proto.Tcp : base === SOCK_DGRAM ? L4Proto.Udp
+      : base === SOCK_RAW ? L4Proto.Raw : L4Proto.Unknown;
+  }
+  return p.addFd(t, f);
+}
+
+function applyTuple(p: Parser, f: FdState, tuple: SockTuple, role: FdRole): void {
+  if (tuple.family === SocketFamily.Unix) {
+    const space = tuple.dip.indexOf(' ');
+    f.type = FdType.Unix;
+    f.name = space >= 0 ? tuple.dip.slice(space + 1) : '';
+  } else if (tuple.family === SocketFamily.Inet || tuple.family === SocketFamily.Inet6) {
+    f.type = tuple.family === SocketFamily.Inet ? FdType.Ipv4 : FdType.Ipv6;
+    f.sip = tuple.sip; f.sport = tuple.sport; f.dip = tuple.dip; f.dport = tuple.dport;
+    f.role = role;
+    f.name = tupleName(f);
+  } else {
+    return;
+  }
+  p.touchFd(f);
+}
+
+const EINPROGRESS = 115;
+
+function connectExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const n = arg(ev, t, 'fd') ?? arg(ev, t, 'fd', 0);
+  const f = typeof n === 'number' ? t.fds.get(n) : undefined;
+  const tuple = arg(ev, t, 'tuple');
+  if (!f || !tuple || typeof tuple !== 'object' || !('sip' in tuple)) return f;
+  if (ev.res < 0 && ev.res !== -EINPROGRESS) return f;
+  if (tuple.family === SocketFamily.Unix) {
+    // libsinsp 0.29 shows the unix tuple on the connect exit only; later events see the socket's own name
+    return { ...f, type: FdType.Unix, name: `${tuple.sip}->${tuple.dip}`, rec: NO_REF, recSeq: -1 };
+  }
+  applyTuple(p, f, tuple, FdRole.Client);
+  return f;
+}
+
+function acceptExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const fd = ev.args[0];
+  if (typeof fd !== 'number' || fd < 0) return undefined;
+  const f = newFd(fd, FdType.Unknown, '');
+  const tuple = arg(ev, t, 'tuple');
+  if (tuple && typeof tuple === 'object' && 'sip' in tuple) applyTuple(p, f, tuple, FdRole.Server);
+  return p.addFd(t, f);
+}
+
+function bindExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const n = arg(ev, t, 'fd', 0);
+  const f = typeof n === 'number' ? t.fds.get(n) : undefined;
+  const addr = arg(ev, t, 'addr') as SockAddr | null | undefined;
+  if (f && addr && (ev.res ?? 0) >= 0) {
+    if (addr.family === SocketFamily.Unix) {
+      f.name = addr.addr;
+    } else if (addr.family === SocketFamily.Inet || addr.family === SocketFamily.Inet6) {
+      f.dip = addr.addr; f.dport = addr.port; f.role = FdRole.Server;
+      f.name = `${addr.addr}:${addr.port}`;
+    }
+    p.touchFd(f);
+  }
+  return f;
+}
+
+function closeExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const n = arg(ev, t, 'fd', 0);
+  const f = typeof n === 'number' ? t.fds.get(n) : undefined;
+  if (f && ev.res >= 0) t.fds.delete(f.num);
+  void p;
+  return f;
+}
+
+function dupExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const res = ev.args[0];
+  if (typeof res !== 'number' || res < 0) return undefined;
+  const oldN = arg(ev, t, 'oldfd') ?? arg(ev, t, 'fd', 0);
+  const old = typeof oldN === 'number' ? t.fds.get(oldN) : undefined;
+  if (!old) return undefined;
+  return p.addFd(t, { ...old, num: res, rec: NO_REF, recSeq: -1 });
+}
+
+const PPM_F_DUPFD = 1;
+const PPM_F_DUPFD_CLOEXEC = 26;
+
+function fcntlExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const cmd = arg(ev, t, 'cmd', 0);
+  if (cmd !== PPM_F_DUPFD && cmd !== PPM_F_DUPFD_CLOEXEC) return undefined;
+  const n = arg(ev, t, 'fd', 0);
+  const old = typeof n === 'number' ? t.fds.get(n) : undefined;
+  if (!old || ev.res < 0) return undefined;
+  p.addFd(t, { ...old, num: ev.res, rec: NO_REF, recSeq: -1 });
+  return old;
+}
+
+function pipeExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  if (ev.res < 0) return undefined;
+  // libsinsp 0.29 names new pipes "" (only the capture's fd list has "pipe:[ino]"); the event shows the last one
+  let last: FdState | undefined;
+  for (const key of ['fd1', 'fd2']) {
+    const n = arg(ev, t, key);
+    if (typeof n === 'number' && n >= 0) last = p.addFd(t, newFd(n, FdType.Pipe, ''));
+  }
+  return last;
+}
+
+function socketpairExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  if (ev.res < 0) return undefined;
+  for (const key of ['fd1', 'fd2']) {
+    const n = arg(ev, t, key);
+    if (typeof n === 'number' && n >= 0) p.addFd(t, newFd(n, FdType.Unix, ''));
+  }
+  return undefined;
+}
+
+function simpleFd(type: FdType, name: string): Handler {
+  return (p, t, ev) => {
+    const n = ev.args[0];
+    if (typeof n !== 'number' || n < 0) return undefined;
+    return p.addFd(t, newFd(n, type, name));
+  };
+}
+
+function memfdExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const n = ev.args[0];
+  if (typeof n !== 'number' || n < 0) return undefined;
+  const name = arg(ev, t, 'name');
+  return p.addFd(t, newFd(n, FdType.Memfd, `memfd:${typeof name === 'string' ? name : ''}`));
+}
+
+function chdirExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  if (ev.res < 0) return undefined;
+  const main = p.threads.get(t.pid) ?? t;
+  const path = arg(ev, t, 'path');
+  if (typeof path === 'string') {
+    main.cwd = withSlash(resolvePath(main.cwd, path));
+    p.touch(t);
+  }
+  return undefined;
+}
+
+function fchdirExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const n = arg(ev, t, 'fd', 0);
+  const f = typeof n === 'number' ? t.fds.get(n) : undefined;
+  if (f && ev.res >= 0) {
+    (p.threads.get(t.pid) ?? t).cwd = withSlash(f.name);
+    p.touch(t);
+  }
+  return f;
+}
+
+const PPM_CL_CLONE_FILES = 1;
+const PPM_CL_CLONE_THREAD = 8192;
+
+/** clone/fork/vfork/clone3 exit: the parent's exit (res = child tid) or the child's (res = 0) creates the child. */
+function cloneExit(p: Parser, t: ThreadState | undefined, ev: SyscallEvent): FdState | undefined {
+  const res = ev.args[0];
+  if (typeof res !== 'number' || res < 0) return undefined;
+  const childTid = res === 0 ? ev.tid : res;
+  if (res !== 0 && p.threads.has(childTid)) return undefined;
+  const get = (name: string) => (t ? arg(ev, t, name) : argOf(ev, name));
+  const flags = (get('flags') as number | undefined) ?? 0;
+  const callerTid = res === 0 ? (get('ptid') as number) : ev.tid;
+  const parent = res === 0 ? p.threads.get(callerTid) ?? undefined : t;
+  const isThread = (flags & PPM_CL_CLONE_THREAD) !== 0;
+  const pidArg = get('pid') as number | undefined;
+  const existing = p.threads.get(childTid);
+  if (existing && res === 0) return undefined;
+  const cgroups = (get('cgroups') as string[] | null | undefined) ?? parent?.cgroups ?? [];
+  const exe = (get('exe') as string | undefined) ?? parent?.exe ?? '';
+  const child: ThreadState = {
+    tid: childTid,
+    pid: isThread ? (res === 0 ? pidArg ?? childTid : parent?.pid ?? childTid) : childTid,
+    // a new thread's parent is the thread that created it (libsinsp's proc.pname reads it)
+    ptid: res === 0 ? (isThread ? callerOf(p, ev, pidArg) : callerTid) : ev.tid,
+    sid: parent?.sid ?? -1, vpgid: parent?.vpgid ?? -1,
+    vtid: res === 0 ? (get('vtid') as number | undefined) ?? childTid : childTid,
+    vpid: res === 0 ? (get('vpid') as number | undefined) ?? childTid : childTid,
+    comm: (get('comm') as string | undefined) ?? parent?.comm ?? exe,
+    exe, exepath: parent?.exepath ?? '', args: (get('args') as string[] | undefined) ?? parent?.args ?? [],
+    env: parent?.env ?? null, cwd: (get('cwd') as string | undefined) ?? parent?.cwd ?? '',
+    uid: (get('uid') as number | undefined) ?? parent?.uid ?? 0, gid: (get('gid') as number | undefined) ?? parent?.gid ?? 0,
+    loginuid: parent?.loginuid ?? 0xffffffff, tty: parent?.tty ?? 0,
+    capPermitted: parent?.capPermitted ?? 0n, capEffective: parent?.capEffective ?? 0n,
+    capInheritable: parent?.capInheritable ?? 0n, flags: parent?.flags ?? 0, startTs: ev.ts, cgroups,
+    container: p.containerOf(cgroups),
+    fds: parent ? (isThread || flags & PPM_CL_CLONE_FILES ? parent.fds : copyFds(parent.fds)) : new Map(),
+    rec: NO_REF, recSeq: -1, enterType: -1, enterArgs: null,
+  };
+  if (res !== 0 && isThread && parent) child.pid = parent.pid;
+  p.threads.set(childTid, child);
+  return undefined;
+}
+
+/** In the child's own clone exit the caller is not named: for a thread, the process's main thread made it. */
+function callerOf(p: Parser, ev: SyscallEvent, pid: number | undefined): number {
+  void p;
+  return pid ?? ev.tid;
+}
+
+function argOf(ev: SyscallEvent, name: string): ArgValue | undefined {
+  const params = EVENT_TYPES[ev.type]!.exit;
+  const i = params.findIndex((x) => x.name === name);
+  return i >= 0 ? ev.args[i] ?? undefined : undefined;
+}
+
+function copyFds(fds: Map<number, FdState>): Map<number, FdState> {
+  const out = new Map<number, FdState>();
+  for (const [n, f] of fds) out.set(n, { ...f, rec: NO_REF, recSeq: -1 });
+  return out;
+}
+
+function execveExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  if (ev.res < 0) return undefined;
+  if (t.flags & ProcFlag.Partial) {
+    const pid = arg(ev, t, 'pid');
+    const ptid = arg(ev, t, 'ptid');
+    if (typeof pid === 'number') t.pid = pid;
+    if (typeof ptid === 'number') t.ptid = ptid;
+  }
+  const exe = arg(ev, t, 'exe');
+  if (typeof exe === 'string') t.exe = exe;
+  const args = arg(ev, t, 'args');
+  if (Array.isArray(args)) t.args = args;
+  const comm = arg(ev, t, 'comm');
+  t.comm = typeof comm === 'string' ? comm : t.exe.slice(t.exe.lastIndexOf('/') + 1);
+  const env = arg(ev, t, 'env');
+  if (Array.isArray(env)) t.env = env;
+  const cgroups = arg(ev, t, 'cgroups');
+  if (Array.isArray(cgroups)) {
+    t.cgroups = cgroups;
+    t.container = p.containerOf(cgroups);
+  }
+  const tty = arg(ev, t, 'tty');
+  if (typeof tty === 'number') t.tty = tty;
+  const pgid = arg(ev, t, 'pgid');
+  if (typeof pgid === 'number') t.vpgid = pgid;
+  const loginuid = arg(ev, t, 'loginuid');
+  if (typeof loginuid === 'number') t.loginuid = loginuid;
+  const uid = arg(ev, t, 'uid');
+  if (typeof uid === 'number') t.uid = uid;
+  for (const [name, key] of [['cap_permitted', 'capPermitted'], ['cap_effective', 'capEffective'], ['cap_inheritable', 'capInheritable']] as const) {
+    const v = arg(ev, t, name);
+    if (typeof v === 'bigint') t[key] = v;
+  }
+  // libsinsp 0.29 takes the executable path only from the driver's trusted_exepath
+  const trusted = arg(ev, t, 'trusted_exepath');
+  if (typeof trusted === 'string' && trusted !== '') t.exepath = trusted;
+  const flags = arg(ev, t, 'flags');
+  if (typeof flags === 'number') {
+    // execve_flags: PPM_EXE_WRITABLE 1, PPM_EXE_UPPER_LAYER 2, PPM_EXE_FROM_MEMFD 4, PPM_EXE_LOWER_LAYER 8
+    t.flags = (t.flags & ProcFlag.Partial) | (flags & 1 ? ProcFlag.ExeWritable : 0) | (flags & 2 ? ProcFlag.ExeUpperLayer : 0)
+      | (flags & 4 ? ProcFlag.ExeFromMemfd : 0) | (flags & 8 ? ProcFlag.ExeLowerLayer : 0);
+  }
+  p.touch(t);
+  return undefined;
+}
+
+function credsHandler(apply: (t: ThreadState, enter: readonly ArgValue[]) => void): Handler {
+  return (p, t, ev) => {
+    if (ev.res < 0 || t.enterType !== ev.type || !t.enterArgs) return undefined;
+    apply(t, t.enterArgs as ArgValue[]);
+    p.touch(t);
+    return undefined;
+  };
+}
+const setId = (v: ArgValue | undefined, cur: number) => (typeof v === 'number' && v !== 0xffffffff ? v : cur);
+
+/** Unconnected sockets take their peer from sendto/recvfrom tuples. */
+function rwTuple(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
+  const tuple = arg(ev, t, 'tuple');
+  const n = ev.dir === 0 ? ev.args[0] : t.enterArgs?.[0];
+  const f = typeof n === 'number' ? t.fds.get(n) : undefined;
+  if (!f || !tuple || typeof tuple !== 'object' || !('sip' in tuple)) return f;
+  if ((f.type === FdType.Ipv4 || f.type === FdType.Ipv6) && f.dip === '' && tuple.family !== SocketFamily.Unix) {
+    applyTuple(p, f, tuple, FdRole.Client);
+  }
+  return f;
+}
+
+const HANDLERS: Record<string, [Handler | undefined, Handler | undefined]> = {
+  open: [undefined, openExit], openat: [undefined, openExit], openat2: [undefined, openExit], creat: [undefined, openExit],
+  open_by_handle_at: [undefined, openExit],
+  socket: [undefined, socketExit], socketpair: [undefined, socketpairExit], connect: [undefined, connectExit],
+  accept: [undefined, acceptExit], accept4: [undefined, acceptExit], bind: [undefined, bindExit],
+  close: [undefined, closeExit], dup: [undefined, dupExit], dup2: [undefined, dupExit], dup3: [undefined, dupExit],
+  fcntl: [undefined, fcntlExit], pipe: [undefined, pipeExit], pipe2: [undefined, pipeExit],
+  eventfd: [undefined, simpleFd(FdType.Event, 'anon_inode:[eventfd]')],
+  eventfd2: [undefined, simpleFd(FdType.Event, 'anon_inode:[eventfd]')],
+  signalfd: [undefined, simpleFd(FdType.Signalfd, 'anon_inode:[signalfd]')],
+  signalfd4: [undefined, simpleFd(FdType.Signalfd, 'anon_inode:[signalfd]')],
+  timerfd_create: [undefined, simpleFd(FdType.Timerfd, 'anon_inode:[timerfd]')],
+  inotify_init: [undefined, simpleFd(FdType.Inotify, 'anon_inode:[inotify]')],
+  inotify_init1: [undefined, simpleFd(FdType.Inotify, 'anon_inode:[inotify]')],
+  epoll_create: [undefined, simpleFd(FdType.Eventpoll, 'anon_inode:[eventpoll]')],
+  epoll_create1: [undefined, simpleFd(FdType.Eventpoll, 'anon_inode:[eventpoll]')],
+  userfaultfd: [undefined, simpleFd(FdType.Userfaultfd, 'anon_inode:[userfaultfd]')],
+  io_uring_setup: [undefined, simpleFd(FdType.IoUring, 'anon_inode:[io_uring]')],
+  pidfd_open: [undefined, simpleFd(FdType.Pidfd, 'anon_inode:[pidfd]')],
+  bpf: [undefined, simpleFd(FdType.Bpf, 'anon_inode:bpf')],
+  memfd_create: [undefined, memfdExit],
+  chdir: [undefined, chdirExit], fchdir: [undefined, fchdirExit],
+  clone: [undefined, cloneExit], fork: [undefined, cloneExit], vfork: [undefined, cloneExit], clone3: [undefined, cloneExit],
+  execve: [undefined, execveExit], execveat: [undefined, execveExit],
+  setuid: [undefined, credsHandler((t, a) => { t.uid = setId(a[0], t.uid); })],
+  setgid: [undefined, credsHandler((t, a) => { t.gid = setId(a[0], t.gid); })],
+  setresuid: [undefined, credsHandler((t, a) => { t.uid = setId(a[1], t.uid); })],
+  setresgid: [undefined, credsHandler((t, a) => { t.gid = setId(a[1], t.gid); })],
+  sendto: [rwTuple, rwTuple], sendmsg: [rwTuple, rwTuple], recvfrom: [undefined, rwTuple], recvmsg: [undefined, rwTuple],
+};
