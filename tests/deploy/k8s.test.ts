@@ -248,6 +248,10 @@ for (const [variant, b] of Object.entries(variants) as Array<[Variant, Built]>) 
       for (const c of agent.containers) {
         assert.equal(c.env!.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath, 'spec.nodeName');
       }
+      // Only enrichment talks to the API server, so only it gets the ServiceAccount token.
+      assert.equal(agent.automountServiceAccountToken, false);
+      const tokenHolders = agent.containers.filter((c) => c.volumeMounts?.some((m) => m.mountPath === '/var/run/secrets/kubernetes.io/serviceaccount'));
+      assert.deepEqual(tokenHolders.map((c) => c.name), ['enrichment']);
       for (const { w, pod } of podsOf(b)) {
         for (const c of pod.containers) if (c !== capture) assert.ok(!c.securityContext?.capabilities?.add?.length, `${w.metadata.name}/${c.name} adds capabilities`);
       }
