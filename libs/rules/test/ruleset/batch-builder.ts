@@ -3,7 +3,7 @@
  * fds, containers with Kubernetes metadata, and events whose arguments sit in the event table's order.
  */
 import {
-  FdRole, FdType, L4Proto, MetadataState, NO_REF, emptyBatch, eventTypeByName,
+  FdRole, FdType, L4Proto, MetadataState, NO_REF, emptyBatch, eventTypeByName, flagValue,
   type ArgValue, type ContainerInfo, type EventBatch, type FdInfo, type K8sInfo, type ProcessInfo, type SyscallEvent,
 } from '@peregrine/event';
 
@@ -127,5 +127,18 @@ export class BatchBuilder {
   }
 }
 
-/** Linux open flags used in tests. */
-export const O = { RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0o100, TRUNC: 0o1000 } as const;
+/** A flag or enum value as events carry it (libscap's PPM encoding, from the event library's tables). */
+export function flag(table: string, name: string): number {
+  const v = flagValue(table, name);
+  if (v === undefined) throw new Error(`no ${name} in ${table}`);
+  return v;
+}
+
+/** Open flags as events carry them. */
+export const O = {
+  RDONLY: flag('file_flags', 'O_RDONLY'),
+  WRONLY: flag('file_flags', 'O_WRONLY'),
+  RDWR: flag('file_flags', 'O_RDWR'),
+  CREAT: flag('file_flags', 'O_CREAT'),
+  TRUNC: flag('file_flags', 'O_TRUNC'),
+} as const;

