@@ -1,7 +1,7 @@
 /**
  * Rule evaluation on one core: Falco's stable + incubating rules loaded, a realistic mix of events from a busy
  * Kubernetes node (mostly file opens, process execs and outbound connects that match nothing; about 1 in 200
- * matches), against the same loop with no rules loaded. Prints events/s and its ratio to the baseline, the per-event
+ * matches), against the same loop with no rules loaded, and our own default rules for comparison. Prints events/s and its ratio to the baseline, the per-event
  * cost at p50/p99 (one event per call, timer overhead included in both), alerts/s, and RSS.
  */
 import { readFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ const FILES = ['/usr/lib/x86_64-linux-gnu/libssl.so.3', '/etc/hosts', '/etc/reso
 /** Long-running workloads: they open files and connect out. */
 const SERVERS = ['python3', 'node', 'java', 'nginx', 'envoy'];
 /** What gets exec'd now and then (by the workloads' scripts, probes and cron jobs). */
+/** Where workloads write: their own data and scratch space. */
+const WRITABLE = ['/tmp/upload-1234', '/var/lib/app/data.db', '/app/cache/page-7.html', '/var/log/app/access.log'];
 const PROGRAMS = ['python3', 'node', 'ls', 'cat', 'curl', 'git', 'date', 'sed', 'awk', 'grep'];
 const REMOTES = ['93.184.216.34', '10.2.3.4', '172.20.5.6', '151.101.1.69', '8.8.8.8'];
 
@@ -47,8 +49,9 @@ function realisticBatch(seed: number): EventBatch {
       if (i % 400 === 399) b.event('execve', { proc: b.proc({ name: 'bash', tty: 34816 }, [{ name: 'containerd-shim' }], pods[0]!), args: {} });
       else b.event('openat', { proc: b.proc({ name: 'miner', flags: ProcFlag.ExeLowerLayer }), fd: b.fd({ name: '/etc/shadow' }), res: 3, args: { fd: 3, name: '/etc/shadow', flags: O.RDONLY } });
     } else if (r < 0.6) {
-      const path = FILES[Math.floor(rnd() * FILES.length)]!;
-      const flags = rnd() < 0.8 ? O.RDONLY : O.WRONLY | O.CREAT;
+      const write = rnd() < 0.2;
+      const path = write ? WRITABLE[Math.floor(rnd() * WRITABLE.length)]! : FILES[Math.floor(rnd() * FILES.length)]!;
+      const flags = write ? O.WRONLY | O.CREAT : O.RDONLY;
       b.event('openat', { proc, fd: b.fd({ num: 3 + (i % 20), name: path, openFlags: flags }), res: 3, args: { fd: 3, name: path, flags } });
     } else if (r < 0.75) {
       b.event('execve', { proc: execs[Math.floor(rnd() * execs.length)]!, args: {} });
@@ -110,17 +113,20 @@ const loaded = loadRulesText([
   { name: 'falco-incubating_rules.yaml', content: readFileSync(new URL('falco-incubating_rules.yaml', UPSTREAM), 'utf8') },
 ]);
 const loadMs = performance.now() - t0;
+const ours = loadRulesText([{ name: 'peregrine_rules.yaml', content: readFileSync(new URL('../../../rules/peregrine_rules.yaml', import.meta.url), 'utf8') }]);
 const empty = new Ruleset([], [], DEFAULT_RULES_CONFIG);
 
 const base = throughput(empty);
 const full = throughput(loaded);
+const own = throughput(ours);
 const baseLat = perEvent(empty);
 const fullLat = perEvent(loaded);
+const ownLat = perEvent(ours);
 
 console.log(`rule evaluation, one core, ${BATCH_EVENTS}-event batches, ${RUN_MS} ms per run`);
 console.log(`loaded ${loaded.activeRules.length} active of ${loaded.rules.length} rules (stable + incubating) in ${loadMs.toFixed(0)} ms; event types gated: ${loaded.eventTypes()?.length ?? 'all'}`);
 console.log('ruleset            events/s   x no-rules  alerts/s   per-event p50 ns  p99 ns');
-for (const [name, t, l] of [['no rules', base, baseLat], ['stable+incubating', full, fullLat]] as const) {
+for (const [name, t, l] of [['no rules', base, baseLat], ['stable+incubating', full, fullLat], ['peregrine default', own, ownLat]] as const) {
   console.log(
     `${name.padEnd(17)} ${Math.round(t.eventsPerSec).toString().padStart(10)}  ${(t.eventsPerSec / base.eventsPerSec).toFixed(3).padStart(9)}` +
       `  ${Math.round(t.alertsPerSec).toString().padStart(8)}  ${String(l.p50).padStart(16)}  ${String(l.p99).padStart(6)}`,
