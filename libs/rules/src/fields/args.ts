@@ -1,6 +1,11 @@
-/** Event arguments by name or index, through the event table's parameter lists. */
-import type { ArgValue, ParamInfo, SyscallEvent } from '@peregrine/event';
-import { EVENT_TYPES } from '@peregrine/event';
+/**
+ * Event arguments by name or index, through the event table's parameter lists, rendered as libsinsp renders them:
+ * `evt.arg.X` gives the resolved text when there is one (flags as "O_RDONLY|O_CLOEXEC", errors as "ENOENT", an fd
+ * as "<f>/etc/passwd"), `evt.args` gives "name=raw(resolved)" pairs, `evt.rawarg.X` the value itself.
+ */
+import type { ArgValue, EventBatch, ParamInfo, SyscallEvent } from '@peregrine/event';
+import { EVENT_TYPES, FD_TYPE_CHAR, FLAG_TABLES, renderEnum, renderFlags } from '@peregrine/event';
+import { errnoName } from './render.ts';
 import type { Accessor, Value } from './types.ts';
 
 export function params(ev: SyscallEvent): readonly ParamInfo[] | undefined {
@@ -8,17 +13,19 @@ export function params(ev: SyscallEvent): readonly ParamInfo[] | undefined {
   return t ? (ev.dir === 0 ? t.enter : t.exit) : undefined;
 }
 
-/** One argument as libsinsp prints it in evt.arg / evt.args. */
-export function renderArg(v: ArgValue): Value {
-  if (v === null || v === undefined) return null;
+/** The value as text, without resolution. */
+function rawText(v: ArgValue, p: ParamInfo | undefined): string {
   switch (typeof v) {
     case 'string':
       return v;
     case 'number':
-      return String(v);
     case 'bigint':
-      return v.toString();
+      if (p?.fmt === 'hex') return v.toString(16);
+      // printf's %#o: a leading 0 except for zero itself
+      if (p?.fmt === 'oct') return v ? `0${v.toString(8)}` : '0';
+      return String(v);
   }
+  if (v === null) return '';
   if (Array.isArray(v)) return v.join(' ');
   if (v instanceof Uint8Array) {
     let s = '';
@@ -29,11 +36,58 @@ export function renderArg(v: ArgValue): Value {
   return v.port ? `${v.addr}:${v.port}` : v.addr;
 }
 
-export function rawArg(v: ArgValue | undefined): Value {
+/** What libsinsp puts in parentheses after the raw value, or null when nothing resolves. */
+function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: SyscallEvent): string | null {
+  if (!p || (typeof v !== 'number' && typeof v !== 'bigint')) return null;
+  const n = Number(v);
+  switch (p.type) {
+    case 'errno':
+      return n < 0 ? errnoName(-n) : null;
+    case 'flags':
+    case 'mode': {
+      const table = p.table ? FLAG_TABLES[p.table] : undefined;
+      return table ? renderFlags(table, n) || null : null;
+    }
+    case 'enum': {
+      const table = p.table ? FLAG_TABLES[p.table] : undefined;
+      return table ? renderEnum(table, n) || null : null;
+    }
+    case 'fd': {
+      const f = ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
+      return f && f.num === n ? `<${FD_TYPE_CHAR[f.type]}>${f.name}` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** `evt.arg.X`: the resolved text if any, else the raw text. */
+export function argText(v: ArgValue | undefined, p: ParamInfo | undefined, batch: EventBatch, ev: SyscallEvent): Value {
+  if (v === undefined || v === null) return null;
+  return resolved(v, p, batch, ev) ?? rawText(v, p);
+}
+
+/** `evt.rawarg.X`: numbers stay numbers. */
+export function argRaw(v: ArgValue | undefined, p: ParamInfo | undefined): Value {
   if (v === undefined || v === null) return null;
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') return v;
-  return renderArg(v);
+  return rawText(v, p);
 }
+
+/** `evt.args`: every argument as name=raw, with the resolved text in parentheses where there is one. */
+export function renderArgs(batch: EventBatch, ev: SyscallEvent): string {
+  const ps = params(ev);
+  let s = '';
+  for (let i = 0; i < ev.args.length; i++) {
+    const v = ev.args[i]!;
+    const p = ps?.[i];
+    const r = v === null ? null : resolved(v, p, batch, ev);
+    s += `${i ? ' ' : ''}${p?.name ?? i}=${rawText(v, p)}${r === null ? '' : `(${r})`}`;
+  }
+  return s;
+}
+
+const NUMERIC_PARAMS = new Set<string>(['errno', 'fd', 'pid', 'int', 'uint', 'int64', 'uint64', 'uid', 'gid', 'dev', 'mode', 'flags', 'enum', 'reltime', 'abstime']);
 
 /** For each event type and direction, where the parameter called `name` sits (-1: not there). */
 export function slotsOf(name: string): { enter: Int16Array; exit: Int16Array; numeric: boolean; found: boolean } {
@@ -52,29 +106,22 @@ export function slotsOf(name: string): { enter: Int16Array; exit: Int16Array; nu
   }
   return { enter, exit, numeric, found };
 }
-const NUMERIC_PARAMS = new Set<string>(['errno', 'fd', 'pid', 'int', 'uint', 'int64', 'uint64', 'uid', 'gid', 'dev', 'mode', 'flags', 'enum']);
 
-export function argByName(name: string, render: (v: ArgValue) => Value): Accessor {
-  const { enter, exit } = slotsOf(name);
-  return (_b, ev) => {
-    const i = (ev.dir === 0 ? enter : exit)[ev.type];
-    if (i === undefined || i < 0) return null;
-    const v = ev.args[i];
-    return v === undefined ? null : render(v);
-  };
-}
+export type ArgRender = (v: ArgValue | undefined, p: ParamInfo | undefined, batch: EventBatch, ev: SyscallEvent) => Value;
 
 /** The first of several parameter names the event has (fs.path.name reads 'path', 'name' or 'pathname'). */
-export function argByNames(names: readonly string[]): Accessor {
+export function argByNames(names: readonly string[], render: ArgRender): Accessor {
   const slots = names.map(slotsOf);
-  return (_b, ev) => {
+  return (batch, ev) => {
     for (const s of slots) {
       const i = (ev.dir === 0 ? s.enter : s.exit)[ev.type];
-      if (i !== undefined && i >= 0) {
-        const v = ev.args[i];
-        return v === undefined ? null : renderArg(v);
-      }
+      if (i !== undefined && i >= 0) return render(ev.args[i], params(ev)?.[i], batch, ev);
     }
     return null;
   };
+}
+
+/** `evt.arg[N]`. */
+export function argByIndex(n: number, render: ArgRender): Accessor {
+  return (batch, ev) => (n < ev.args.length ? render(ev.args[n], params(ev)?.[n], batch, ev) : null);
 }

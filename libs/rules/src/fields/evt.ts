@@ -2,9 +2,9 @@
  * evt.*: the event itself. Arguments are found by name through the event table, so `evt.arg.name` reads the right
  * slot whatever the event type; the per-type slot is precomputed when a condition binds the field.
  */
-import type { ArgValue, EventBatch, SyscallEvent } from '@peregrine/event';
+import type { EventBatch, SyscallEvent } from '@peregrine/event';
 import { EVENT_TYPES } from '@peregrine/event';
-import { argByName, params, rawArg, renderArg, slotsOf } from './args.ts';
+import { argByIndex, argByNames, argRaw, argText, renderArgs, slotsOf, type ArgRender } from './args.ts';
 import { def, keyArg } from './define.ts';
 import { renderDateTime, renderRes, renderTime } from './render.ts';
 import type { Accessor, FieldDef, FieldType, Value } from './types.ts';
@@ -14,48 +14,37 @@ const CATEGORIES = EVENT_TYPES.map((t) => t.category);
 const OPEN_FAMILY = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
 const IS_OPEN = EVENT_TYPES.map((t) => OPEN_FAMILY.has(t.name));
 
-/** Linux open(2) access modes and the kernel's FMODE_EXEC bit, as the open flags carry them. */
-const O_ACCMODE = 3;
-const O_WRONLY = 1;
-const O_RDWR = 2;
-const FMODE_EXEC = 0x20;
+/** libscap's open flags (PPM encoding, see flag-tables.ts): O_RDWR is both bits. */
+const PPM_O_RDONLY = 1;
+const PPM_O_WRONLY = 2;
+const PPM_O_CREAT = 4;
+const ANY_EXEC_BIT = 0o111;
 
-function argBinder(render: (v: ArgValue) => Value, type: (name: string) => FieldType): FieldDef['bind'] {
+function argBinder(render: ArgRender, type: (name: string) => FieldType): FieldDef['bind'] {
   return (arg) => {
     if (arg === null) throw new Error('needs an argument: a parameter name or index');
-    if (/^[0-9]+$/.test(arg)) {
-      const n = Number(arg);
-      return { get: (_b, ev) => (n < ev.args.length ? render(ev.args[n]!) : null) };
-    }
+    if (/^[0-9]+$/.test(arg)) return { get: argByIndex(Number(arg), render) };
     if (!slotsOf(arg).found) throw new Error(`no event has a parameter named '${arg}'`);
-    return { get: argByName(arg, render), type: type(arg) };
+    return { get: argByNames([arg], render), type: type(arg) };
   };
 }
 
-function renderArgs(ev: SyscallEvent): string {
-  const ps = params(ev);
-  let s = '';
-  for (let i = 0; i < ev.args.length; i++) {
-    if (i) s += ' ';
-    s += `${ps?.[i]?.name ?? i}=${renderArg(ev.args[i]!) ?? ''}`;
-  }
-  return s;
-}
-
-function openFlags(ev: SyscallEvent, batch: EventBatch, flagsAt: { enter: Int16Array; exit: Int16Array }): number | null {
-  if (!IS_OPEN[ev.type]) return null;
-  const i = (ev.dir === 0 ? flagsAt.enter : flagsAt.exit)[ev.type]!;
+type Slots = { enter: Int16Array; exit: Int16Array };
+function numberArg(ev: SyscallEvent, at: Slots): number | null {
+  const i = (ev.dir === 0 ? at.enter : at.exit)[ev.type]!;
   const v = i >= 0 ? ev.args[i] : undefined;
-  if (typeof v === 'number') return v;
-  return ev.fd >= 0 ? (batch.fds[ev.fd]?.openFlags ?? null) : null;
+  return typeof v === 'number' ? v : null;
 }
 
-function openCheck(test: (flags: number) => boolean): FieldDef['bind'] {
+/** evt.is_open_*: only open-family events, from their flags (and mode) arguments, else the fd's open flags. */
+function openCheck(test: (flags: number, mode: number) => boolean): FieldDef['bind'] {
   return () => {
-    const at = slotsOf('flags');
-    return { get: (batch, ev) => {
-      const f = openFlags(ev, batch, at);
-      return f === null ? false : test(f);
+    const flagsAt = slotsOf('flags');
+    const modeAt = slotsOf('mode');
+    return { get: (batch: EventBatch, ev: SyscallEvent) => {
+      if (!IS_OPEN[ev.type]) return false;
+      const flags = numberArg(ev, flagsAt) ?? (ev.fd >= 0 ? batch.fds[ev.fd]?.openFlags : undefined);
+      return flags === undefined ? false : test(flags, numberArg(ev, modeAt) ?? 0);
     } };
   };
 }
@@ -73,14 +62,14 @@ export const EVT_FIELDS: FieldDef[] = [
   def('evt.category', 'string', 'the event category (file, net, process…)', null, () => ({ get: (_b, ev) => CATEGORIES[ev.type] ?? null })),
   def('evt.cpu', 'number', 'number of the CPU where the event happened', null, () => ({ get: (_b, ev) => ev.cpu })),
   def('evt.hostname', 'string', 'the name of the host the event came from', null, () => ({ get: (b) => b.node })),
-  def('evt.args', 'string', 'all the event arguments, as name=value pairs', null, () => ({ get: (_b, ev) => renderArgs(ev) })),
-  def('evt.arg', 'string', 'one argument, by name (evt.arg.name, evt.arg[name]) or by index (evt.arg[0])', keyArg(false), argBinder(renderArg, () => 'string')),
-  def('evt.rawarg', 'string', 'one argument by name, unformatted: numbers stay numbers', keyArg(false), argBinder(rawArg, (name) => (slotsOf(name).numeric ? 'number' : 'string'))),
+  def('evt.args', 'string', 'all the event arguments, as name=value pairs', null, () => ({ get: renderArgs })),
+  def('evt.arg', 'string', 'one argument, by name (evt.arg.name, evt.arg[name]) or by index (evt.arg[0])', keyArg(false), argBinder(argText, () => 'string')),
+  def('evt.rawarg', 'string', 'one argument by name, unformatted: numbers stay numbers', keyArg(false), argBinder((v, p) => argRaw(v, p), (name) => (slotsOf(name).numeric ? 'number' : 'string'))),
   def('evt.res', 'string', "the event's return value as a string: SUCCESS or the error code (ENOENT…)", null, () => ({ get: (_b, ev) => (ev.dir === 1 ? renderRes(ev.res) : null) })),
   def('evt.rawres', 'number', 'the return value of the event, as a number', null, () => ({ get: (_b, ev) => (ev.dir === 1 ? ev.res : null) })),
   def('evt.failed', 'bool', 'true for events that returned an error status', null, () => ({ get: (_b, ev) => ev.dir === 1 && ev.res < 0 })),
-  def('evt.is_open_read', 'bool', 'true for open/openat/openat2/creat events where the path was opened for reading', null, openCheck((f) => (f & O_ACCMODE) !== O_WRONLY)),
-  def('evt.is_open_write', 'bool', 'true for open/openat/openat2/creat events where the path was opened for writing', null, openCheck((f) => (f & O_ACCMODE) === O_WRONLY || (f & O_ACCMODE) === O_RDWR)),
-  def('evt.is_open_exec', 'bool', 'true for open events where the file was opened for execution', null, openCheck((f) => (f & FMODE_EXEC) !== 0)),
+  def('evt.is_open_read', 'bool', 'true for open/openat/openat2/creat events where the path was opened for reading', null, openCheck((f) => (f & PPM_O_RDONLY) !== 0)),
+  def('evt.is_open_write', 'bool', 'true for open/openat/openat2/creat events where the path was opened for writing', null, openCheck((f) => (f & PPM_O_WRONLY) !== 0)),
+  def('evt.is_open_exec', 'bool', 'true for open/openat/openat2/creat events that create a file with execute permission', null, openCheck((f, mode) => (f & PPM_O_CREAT) !== 0 && (mode & ANY_EXEC_BIT) !== 0)),
 ];
 

@@ -9,7 +9,7 @@ import { def } from './define.ts';
 import { memo } from './memo.ts';
 import { basename, dirname } from './render.ts';
 import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
-import { argByNames } from './args.ts';
+import { argByNames, argText } from './args.ts';
 import { procOf } from './proc.ts';
 
 export function fdOf(batch: EventBatch, ev: SyscallEvent): FdInfo | undefined {
@@ -59,11 +59,12 @@ function absolute(path: Value, cwd: string | undefined): Value {
 }
 function fsPath(names: string[], resolve: boolean): FieldDef['bind'] {
   return () => {
-    const raw = argByNames(names);
+    const raw = argByNames(names, argText);
     const read: Accessor = (batch, ev) => (FS_SYSCALL[ev.type] ? raw(batch, ev) : null);
     return { get: resolve ? (batch, ev) => absolute(read(batch, ev), procOf(batch, ev)?.cwd) : read };
   };
 }
+const OPENS_FD = EVENT_TYPES.map((t) => /^(open|openat|openat2|creat|open_by_handle_at)$/.test(t.name));
 /** libsinsp fills fs.path.* only for the syscalls that create, remove or rename paths. */
 const FS_SYSCALL = EVENT_TYPES.map((t) => /^(mkdir|mkdirat|rmdir|unlink|unlinkat|rename|renameat|renameat2|link|linkat|symlink|symlinkat)$/.test(t.name));
 const FS_NAME = ['path', 'name', 'pathname', 'filename'];
@@ -75,7 +76,12 @@ export const FD_FIELDS: FieldDef[] = [
   def('fd.type', 'string', 'type of fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd…', null, () => ({ get: fd((f) => FD_TYPE_NAME[f.type]) })),
   def('fd.typechar', 'string', 'type of fd as a single character: f, 4, 6, u, p, e, s, l, i, t, n, m, b…', null, () => ({ get: fd((f) => FD_TYPE_CHAR[f.type]) })),
   def('fd.name', 'string', 'fd full name: the path for files, the connection tuple for sockets', null, () => ({ get: fd((f) => f.name) })),
-  def('fd.nameraw', 'string', 'fd name as the syscall passed it (we keep the resolved name)', null, () => ({ get: fd((f) => f.name) })),
+  def('fd.nameraw', 'string', 'fd name as the syscall passed it, before resolution against the cwd or dirfd', null, () => {
+    // FdInfo keeps the resolved name; the event that opens the fd still has the path as passed
+    const passed = argByNames(['name', 'pathname'], argText);
+    const resolvedName = fd((f) => f.name);
+    return { get: (b, e) => (OPENS_FD[e.type] ? passed(b, e) ?? resolvedName(b, e) : resolvedName(b, e)) };
+  }),
   def('fd.name_changed', 'bool', 'true when the event changed the fd name (connect, bind…)', null, () => ({ get: () => false })),
   def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? directory(f) : null)) })),
   def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? filename(f) : null)) })),

@@ -19,8 +19,10 @@ const ERRNO_HIGH: Record<number, string> = {
 
 /** evt.res: "SUCCESS" for a non-negative return, else the errno name. */
 export function renderRes(res: number): string {
-  if (res >= 0) return 'SUCCESS';
-  const errno = -res;
+  return res >= 0 ? 'SUCCESS' : errnoName(-res);
+}
+
+export function errnoName(errno: number): string {
   return ERRNO_NAMES[errno] || ERRNO_HIGH[errno] || `E${errno}`;
 }
 

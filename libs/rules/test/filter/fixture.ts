@@ -59,12 +59,12 @@ const procs: ProcessInfo[] = [
 ];
 
 const fds: FdInfo[] = [
-  fd({ num: 3, type: FdType.File, name: '/etc/shadow', openFlags: 0o2000000, dev: 2049, ino: 131 }),
+  fd({ num: 3, type: FdType.File, name: '/etc/shadow', openFlags: 4097, dev: 2049, ino: 131 }),
   fd({
     num: 5, type: FdType.Ipv4, name: '10.1.2.3:43210->93.184.216.34:443', l4proto: L4Proto.Tcp, sip: '10.1.2.3',
     sport: 43210, dip: '93.184.216.34', dport: 443, role: FdRole.Client,
   }),
-  fd({ num: 4, type: FdType.File, name: '/usr/local/bin/evil', openFlags: 0o1101 }),
+  fd({ num: 4, type: FdType.File, name: '/usr/local/bin/evil', openFlags: 262 }),
   fd({
     num: 7, type: FdType.Ipv6, name: '2001:db8::5:51000->::1:8080', l4proto: L4Proto.Tcp, sip: '2001:db8::5',
     sport: 51000, dip: '::1', dport: 8080, role: FdRole.Server,
@@ -102,8 +102,10 @@ function event(type: string, dir: Direction, p: number, f: number, res: number, 
   return { num: n, ts: T0 + BigInt(n), type: code(type), dir, cpu: 1, tid: tid ?? pr.pid, proc: p, fd: f, res, args };
 }
 
-const O_RDONLY_CLOEXEC = 0o2000000;
-const O_WRONLY_CREAT_TRUNC = 0o1101;
+// libscap's open flags (flag-tables.ts file_flags)
+const O_RDONLY_CLOEXEC = 1 | 4096;
+const O_WRONLY_CREAT_TRUNC = 2 | 4 | 256;
+const O_RDONLY_DIRECTORY = 1 | 1024;
 
 /** The events, by what they are. */
 export const EVENTS = {
@@ -122,7 +124,7 @@ export const EVENTS = {
   /** a process we know little about, unix socket */
   orphanConnect: event('connect', Direction.Enter, PROCS.orphan, 4, 0, [8, { family: SocketFamily.Unix, addr: '/run/containerd/containerd.sock', port: 0 }]),
   /** a thread of bash that is not the main thread */
-  threadOpen: event('openat', Direction.Exit, PROCS.bash, 5, 9, [9, -100, '/', 0o200000, 0, 0, 0n], 4243),
+  threadOpen: event('openat', Direction.Exit, PROCS.bash, 5, 9, [9, -100, '/', O_RDONLY_DIRECTORY, 0, 0, 0n], 4243),
 } as const;
 
 export type EventName = keyof typeof EVENTS;
