@@ -12,7 +12,9 @@
  *            h even = the string numbered h/2 earlier in this batch (per-batch dedup of names, paths, labels)
  *   big      tag u8: 0 = u64 · 1 = negative i64 · 2 = sign u8 + varint length + magnitude bytes, least first
  *   ref      int in [-1, table length): an index into the batch's own tables
- * Events store `num` and `ts` as written; everything else field by field in schema order (see the writers below).
+ * Events store `num` as the int difference from the previous event's, and `ts` as varint h: h = 0 is a full big
+ * follows, else the zigzag difference from the previous event's ts is h - 1 (the first event's "previous" is
+ * num 0, ts 0n); everything else field by field in schema order (see the writers below).
  * Decoding checks every length, count, reference and enumeration, and that the body ends where the header says.
  */
 import {
@@ -35,6 +37,9 @@ const Big = { U64: 0, NegI64: 1, Arbitrary: 2 } as const;
 const Bool = { False: 0, True: 1, Null: 2 } as const;
 
 const U64_MAX = (1n << 64n) - 1n;
+/** Event nums and ts deltas stay well inside exact doubles once zigzagged (and, for nums, differenced). */
+const MAX_EVENT_NUM = 2 ** 51;
+const MAX_TS_DELTA = 1n << 50n;
 const I64_MIN = -(1n << 63n);
 
 /** Smallest encoded size of each record, to refuse impossible counts before allocating for them. */
@@ -70,7 +75,11 @@ export function encodeBatch(batch: EventBatch): Uint8Array {
   for (const c of batch.containers) writeContainer(w, c);
   for (const p of batch.procs) writeProc(w, p);
   for (const f of batch.fds) writeFd(w, f);
-  for (const e of batch.events) writeEvent(w, e);
+  let prev: SyscallEvent | undefined;
+  for (const e of batch.events) {
+    writeEvent(w, e, prev);
+    prev = e;
+  }
   if (w.pos > 0xffffffff) throw new CodecError(w.pos, 'batch larger than 4 GiB');
   w.u32At(6, w.pos);
   return w.finish();
@@ -104,7 +113,7 @@ export function decodeBatch(data: Uint8Array): EventBatch {
   const fds: FdInfo[] = new Array(nFds);
   for (let i = 0; i < nFds; i++) fds[i] = readFd(r);
   const events: SyscallEvent[] = new Array(nEvents);
-  for (let i = 0; i < nEvents; i++) events[i] = readEvent(r, nProcs, nFds);
+  for (let i = 0; i < nEvents; i++) events[i] = readEvent(r, nProcs, nFds, i > 0 ? events[i - 1] : undefined);
   if (r.pos !== total) r.fail(`${total - r.pos} bytes left after the last event`);
   return { schema: SCHEMA_VERSION, node, cluster, seq, events, procs, fds, containers };
 }
@@ -117,9 +126,10 @@ function headerCount(r: ByteReader, view: DataView, at: number, minBytes: number
 
 // ---- writers ----
 
-function writeEvent(w: ByteWriter, e: SyscallEvent): void {
-  w.int(e.num, 'event num');
-  writeBig(w, e.ts);
+function writeEvent(w: ByteWriter, e: SyscallEvent, prev: SyscallEvent | undefined): void {
+  if (!Number.isInteger(e.num) || Math.abs(e.num) >= MAX_EVENT_NUM) throw new CodecError(w.pos, `event num must be an integer in (-2^51, 2^51), got ${e.num}`);
+  w.int(e.num - (prev?.num ?? 0), 'event num');
+  writeTs(w, e.ts, prev?.ts ?? 0n);
   w.int(e.type, 'event type');
   writeEnum(w, DIRECTIONS, e.dir, 'event dir');
   w.int(e.cpu, 'event cpu');
@@ -169,6 +179,25 @@ function writeArg(w: ByteWriter, v: ArgValue): void {
     w.string(v.addr);
     w.int(v.port, 'sockaddr port');
   }
+}
+
+/** A timestamp as the difference from the previous event's (varint 1 + zigzag); 0 escapes to a full bigint. */
+function writeTs(w: ByteWriter, ts: bigint, prev: bigint): void {
+  const d = ts - prev;
+  if (d > -MAX_TS_DELTA && d < MAX_TS_DELTA) {
+    const n = Number(d);
+    w.varuint((n >= 0 ? n * 2 : -n * 2 - 1) + 1);
+  } else {
+    w.u8(0);
+    writeBig(w, ts);
+  }
+}
+
+function readTs(r: ByteReader, prev: bigint): bigint {
+  const h = r.varuint('event ts');
+  if (h === 0) return readBig(r, 'event ts');
+  const z = h - 1;
+  return prev + BigInt(z % 2 === 0 ? z / 2 : -(z + 1) / 2);
 }
 
 /** Enumerations are checked on the way out too, so a producer's bad value fails where it is made. */
@@ -305,9 +334,11 @@ function writeContainer(w: ByteWriter, c: ContainerInfo): void {
 
 // ---- readers ----
 
-function readEvent(r: ByteReader, nProcs: number, nFds: number): SyscallEvent {
-  const num = r.int('event num');
-  const ts = readBig(r, 'event ts');
+function readEvent(r: ByteReader, nProcs: number, nFds: number, prev: SyscallEvent | undefined): SyscallEvent {
+  const at = r.pos;
+  const num = (prev?.num ?? 0) + r.int('event num');
+  if (Math.abs(num) >= MAX_EVENT_NUM) r.fail(`event num ${num} out of range`, at);
+  const ts = readTs(r, prev?.ts ?? 0n);
   const type = r.int('event type');
   const dir = r.enumU8(DIRECTIONS, 'event dir') as Direction;
   const cpu = r.int('event cpu');

@@ -102,7 +102,7 @@ describe('batch codec round trip', () => {
     assert.deepStrictEqual(roundTrip(b), b);
   });
 
-  it('keeps a realistic 1,000-event batch in under 70 bytes per event, read from inside a larger buffer', () => {
+  it('keeps a realistic 1,000-event batch in under 55 bytes per event, read from inside a larger buffer', () => {
     const b = realisticBatch(7);
     const bytes = encodeBatch(b);
     assert.deepStrictEqual(decodeBatch(bytes), b);
@@ -110,7 +110,7 @@ describe('batch codec round trip', () => {
     const pool = Buffer.alloc(bytes.length + 13);
     pool.set(bytes, 7);
     assert.deepStrictEqual(decodeBatch(pool.subarray(7, 7 + bytes.length)), b);
-    assert.ok(bytes.length < 70 * b.events.length, `${bytes.length} bytes for ${b.events.length} events`);
+    assert.ok(bytes.length < 55 * b.events.length, `${bytes.length} bytes for ${b.events.length} events`);
   });
 
   it('keeps an empty batch in a header plus three bytes', () => {
@@ -130,6 +130,23 @@ describe('batch codec round trip', () => {
     assert.deepStrictEqual(out, b);
     assert.equal(Object.getPrototypeOf(out.containers[0]!.k8s!.nsLabels), Object.prototype);
     assert.equal(out.containers[0]!.k8s!.nsLabels['__proto__'], 'evil');
+  });
+
+  it('keeps timestamps and nums that jump, go backwards, and leave the 64-bit range', () => {
+    const b = emptyBatch('n', 1);
+    const stamps = [0n, 1n, 1_795_000_000_000_000_000n, 1_795_000_000_000_004_000n, 5n, -1n, -(1n << 63n), 1n << 80n, (1n << 80n) + 3n, (1n << 64n) - 1n];
+    const nums = [0, 2 ** 51 - 1, -(2 ** 51) + 1, 5, 4, 3, 2 ** 40, 0, -1, 7];
+    stamps.forEach((ts, i) => b.events.push({ ...event(nums[i]!, NO_REF, NO_REF, []), ts }));
+    assert.deepStrictEqual(roundTrip(b), b);
+  });
+
+  it('writes consecutive events in a few bytes each: num and ts as differences', () => {
+    const b = emptyBatch('n', 1);
+    for (let i = 0; i < 100; i++) b.events.push({ ...event(1_000_000 + i, NO_REF, NO_REF, []), ts: 1_795_000_000_000_000_000n + BigInt(i * 3_000) });
+    // num 1 · ts 2 (3,000 ns) · type 1 · dir 1 · cpu 2 · tid 1 · proc 1 · fd 1 · res 2 · argc 1 = 13 bytes
+    const perEvent = (encodeBatch(b).length - encodeBatch({ ...b, events: b.events.slice(0, 1) }).length) / 99;
+    assert.equal(perEvent, 13);
+    assert.deepStrictEqual(roundTrip(b), b);
   });
 
   it('writes a repeated string once and then as a reference', () => {
@@ -171,6 +188,12 @@ describe('batch codec errors', () => {
     assert.throws(() => encodeBatch(c), (err: unknown) => err instanceof CodecError && /seq/.test(err.reason));
   });
 
+  it('refuses an event num outside (-2^51, 2^51) on encode', () => {
+    const b = emptyBatch('n', 0);
+    b.events.push(event(2 ** 51, NO_REF, NO_REF, []));
+    assert.throws(() => encodeBatch(b), (err: unknown) => err instanceof CodecError && /event num must be an integer/.test(err.reason));
+  });
+
   it('refuses an unknown enumeration value on encode, naming the field', () => {
     const b = fullBatch();
     (b.fds[1] as { type: number }).type = 300;
@@ -203,8 +226,8 @@ describe('batch codec errors', () => {
   it('points at a reference outside its table', () => {
     const b = emptyBatch('n', 0);
     b.events.push({ ...event(0, 5, NO_REF, []), ts: 0n });
-    // header 26 · node 2 · cluster 1 · seq 1 · num 1 · ts 9 · type 1 · dir 1 · cpu 2 · tid 1 → proc at 45
-    throwsCodec(encodeBatch(b), 45, /event proc 5 outside \[-1, 0\)/);
+    // header 26 · node 2 · cluster 1 · seq 1 · num 1 · ts 1 (0n after 0n) · type 1 · dir 1 · cpu 2 · tid 1 → proc at 37
+    throwsCodec(encodeBatch(b), 37, /event proc 5 outside \[-1, 0\)/);
   });
 
   it('refuses a count larger than the bytes left, before allocating', () => {
