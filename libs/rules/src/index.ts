@@ -1,7 +1,9 @@
 // The rules engine's public surface.
 
 // Loading and the ruleset
-export { loadRules, loadRulesText, checkRules, readRulesFiles, type RulesText, type CheckResult } from './loader/load.ts';
+export {
+  loadRules, loadRulesText, checkRules, readRulesFiles, expandRulesPaths, type RulesText, type CheckResult,
+} from './loader/load.ts';
 export type { CompiledRule } from './loader/compile.ts';
 export { ENGINE_VERSION, BUILTIN_PLUGINS } from './loader/requirements.ts';
 export { Ruleset, type RuleSummary } from './ruleset/ruleset.ts';

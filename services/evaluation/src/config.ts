@@ -1,5 +1,6 @@
 /**
- * The evaluation stage's config section: `rules` (rules files, loaded in order; default our own `rules/`) plus the
+ * The evaluation stage's config section: `rules` (rules files or directories of them, loaded in order; default our
+ * own `rules/` directory) plus the
  * rules engine's keys (rule_selection, min_priority, rule_matching, time_format_iso_8601; see @peregrine/rules),
  * and `watch_rules` (reload when a rules file changes; default true).
  */
@@ -27,7 +28,7 @@ export function defaultRulesFiles(): string[] {
 
 export function parseEvaluationConfig(raw: Record<string, unknown>): EvaluationConfig {
   let rules: string[];
-  if (raw.rules === undefined) rules = defaultRulesFiles();
+  if (raw.rules === undefined) rules = [DEFAULT_RULES_DIR];
   else if (Array.isArray(raw.rules) && raw.rules.every((r) => typeof r === 'string') && raw.rules.length > 0) rules = raw.rules;
   else if (typeof raw.rules === 'string' && raw.rules.length > 0) rules = [raw.rules];
   else throw new RulesConfigError('rules', 'must be a non-empty list of rules files');

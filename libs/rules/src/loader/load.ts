@@ -2,7 +2,8 @@
  * Loading rules: read every file in order into one collector, compile, and build a Ruleset. Nothing is shared
  * with a previous load, so a failed load changes nothing and the caller keeps running its old ruleset.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { RulesFileError, RulesLoadError, type Diagnostic } from '../errors.ts';
 import { DEFAULT_RULES_CONFIG, type RulesConfig } from '../ruleset/config.ts';
 import { Ruleset } from '../ruleset/ruleset.ts';
@@ -42,7 +43,27 @@ export function loadRulesText(texts: readonly RulesText[], config: RulesConfig =
   return ruleset;
 }
 
-export async function readRulesFiles(files: readonly string[]): Promise<RulesText[]> {
+const isRulesFile = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
+
+/** As Falco's rules_files: a directory stands for its *.yaml / *.yml files, in name order. */
+export async function expandRulesPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let dir = false;
+    try {
+      dir = (await stat(p)).isDirectory();
+    } catch (e) {
+      throw new RulesFileError(p, e);
+    }
+    if (!dir) out.push(p);
+    else for (const name of (await readdir(p)).filter(isRulesFile).sort()) out.push(join(p, name));
+  }
+  return out;
+}
+
+/** Reads rules files (or directories of them) in order. */
+export async function readRulesFiles(paths: readonly string[]): Promise<RulesText[]> {
+  const files = await expandRulesPaths(paths);
   return Promise.all(
     files.map(async (name) => {
       try {
@@ -54,7 +75,7 @@ export async function readRulesFiles(files: readonly string[]): Promise<RulesTex
   );
 }
 
-/** Reads and loads rules files in order. Throws RulesFileError or RulesLoadError. */
+/** Reads and loads rules files (or directories of them) in order. Throws RulesFileError or RulesLoadError. */
 export async function loadRules(files: readonly string[], config: RulesConfig = DEFAULT_RULES_CONFIG): Promise<Ruleset> {
   return loadRulesText(await readRulesFiles(files), config);
 }

@@ -3,7 +3,7 @@
  * changes on disk (debounced, since editors write in several steps). A reload that fails keeps the running ruleset
  * and logs why; readers always see either the old or the new ruleset, never a mix.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { RulesFileError, RulesLoadError, formatDiagnostic } from '../errors.ts';
 import { loadRules } from '../loader/load.ts';
@@ -101,22 +101,39 @@ export class RulesReloader {
     }, this.opts.debounceMs ?? 200);
   }
 
-  /** Directories, not files: an editor's save-by-rename replaces the file and would end a watch on it. */
+  /**
+   * Directories, not files: an editor's save-by-rename replaces the file and would end a watch on it. A rules
+   * directory reacts to any *.yaml in it (files added or removed too); a file's directory only to that file.
+   */
   private watchDirectories(): void {
-    const byDir = new Map<string, Set<string>>();
+    const byDir = new Map<string, Set<string> | 'any'>();
     for (const f of this.opts.files) {
       const full = resolve(f);
+      if (isDirectory(full)) {
+        byDir.set(full, 'any');
+        continue;
+      }
       const names = byDir.get(dirname(full)) ?? new Set<string>();
-      names.add(basename(full));
+      if (names !== 'any') names.add(basename(full));
       byDir.set(dirname(full), names);
     }
     for (const [dir, names] of byDir) {
       const w = watch(dir, (_event, name) => {
-        if (name !== null && names.has(name.toString())) this.schedule(`file changed: ${name}`);
+        if (name === null) return;
+        const n = name.toString();
+        if (names === 'any' ? n.endsWith('.yaml') || n.endsWith('.yml') : names.has(n)) this.schedule(`file changed: ${n}`);
       });
       w.on('error', (err) => this.opts.logger.error('rules watch failed', { dir, error: String(err) }));
       w.unref();
       this.watchers.push(w);
     }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

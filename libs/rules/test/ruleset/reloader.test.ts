@@ -4,7 +4,7 @@
  */
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RULES_CONFIG, RulesFileError, RulesLoadError, RulesReloader, loadRules, type Ruleset } from '../../src/index.ts';
@@ -89,6 +89,18 @@ describe('RulesReloader', () => {
     writeFileSync(file, '- rule: [oops\n');
     await waitFor(() => logs.some((l) => l.level === 'error'));
     assert.equal(reloader.current, running);
+  });
+
+  it('a rules directory loads its yaml files in name order and reloads when one is added', async () => {
+    const rulesDir = join(dir, 'rules.d');
+    mkdirSync(rulesDir);
+    writeFileSync(join(rulesDir, '10-base.yaml'), rule('Base'));
+    writeFileSync(join(rulesDir, 'notes.txt'), 'not rules');
+    reloader = await RulesReloader.start({ files: [rulesDir], config: DEFAULT_RULES_CONFIG, logger, sighup: false, debounceMs: 50 });
+    assert.deepEqual(reloader.current.rules.map((r) => r.name), ['Base']);
+    writeFileSync(join(rulesDir, '20-local.yaml'), '- rule: Base\n  enabled: false\n  override:\n    enabled: replace\n' + rule('Local'));
+    await waitFor(() => reloader!.current.rules.length === 2);
+    assert.deepEqual(reloader.current.summaries().map((r) => [r.name, r.enabled]), [['Base', false], ['Local', true]]);
   });
 
   it('reloads on SIGHUP', async () => {
