@@ -280,10 +280,11 @@ describe('our default rules (rules/peregrine_rules.yaml)', () => {
     assert.match(alerts[0]!.output, /: Notice Interactive shell started in a container \(ns=shop pod=web-1 container=c0ffeec0ffee /);
   });
 
-  it('seed 1 near misses: no tty, or on the host', () => {
+  it('seed 1 near misses: no tty, on the host, or a shell inside the same session', () => {
     const b = new BatchBuilder();
     const c = inPod(b);
     b.event('execve', { proc: b.proc({ name: 'sh', tty: 0 }, [{ name: 'runc' }], c), args: {} });
+    b.event('execve', { proc: b.proc({ name: 'bash', tty: 34817 }, [{ name: 'sh' }, { name: 'runc' }], c), args: {} });
     b.event('execve', { proc: b.proc({ name: 'bash', tty: 34817 }, [{ name: 'sshd' }]), args: {} });
     assert.deepEqual(evaluate(rules, b), []);
   });
