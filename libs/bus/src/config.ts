@@ -30,6 +30,8 @@ export interface NatsConfig {
   publishTimeoutMs: number;
   /** How long a consumer may hold a message before the server redelivers it. */
   ackWaitMs: number;
+  /** How long one pull request waits for messages; a drain waits at most this for the open one to end. */
+  fetchExpiresMs: number;
 }
 
 export interface StreamLimits {
@@ -88,6 +90,7 @@ export function parseNatsConfig(raw: unknown): NatsConfig {
     reconnectTimeWaitMs: num(o, 'reconnectTimeWaitMs', 'nats', 1000),
     publishTimeoutMs: num(o, 'publishTimeoutMs', 'nats', 10_000),
     ackWaitMs: num(o, 'ackWaitMs', 'nats', 30_000),
+    fetchExpiresMs: Math.max(1000, num(o, 'fetchExpiresMs', 'nats', 1000)),
   };
   const optional = { name: str(o, 'name', 'nats'), user: str(o, 'user', 'nats'), pass: str(o, 'pass', 'nats'),
     token: str(o, 'token', 'nats'), nkeySeedFile: str(o, 'nkeySeedFile', 'nats'), credsFile: str(o, 'credsFile', 'nats') };

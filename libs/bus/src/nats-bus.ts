@@ -168,11 +168,18 @@ export class NatsBus implements Bus {
       await this.jsm.consumers.add(stream, config);
     }
     const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ max_bytes: opts.maxBytes });
+    // Bounded pull requests rather than consume(): stopping consume() drops messages already on their way to us,
+    // which the server then redelivers only after ack_wait, out of order. A fetch that is allowed to finish hands
+    // over everything the server sent, so a drained consumer leaves nothing delivered-but-unseen behind.
+    let stopped = false;
+    const expires = this.cfg.fetchExpiresMs;
     return {
-      stop: () => messages.stop(),
+      stop: () => { stopped = true; },
       async *[Symbol.asyncIterator]() {
-        for await (const m of messages) yield adapt(m);
+        while (!stopped) {
+          const batch = await consumer.fetch({ max_bytes: opts.maxBytes, expires });
+          for await (const m of batch) yield adapt(m);
+        }
       },
     };
   }

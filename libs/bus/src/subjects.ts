@@ -3,6 +3,7 @@
  * strings themselves.
  */
 import type { Priority } from '@peregrine/event';
+import { BusConfigError } from './errors.ts';
 
 /** A subject token must not contain '.', '*', '>' or white space. Node names are sanitised the same way. */
 export function subjectToken(text: string): string {
@@ -49,6 +50,43 @@ export function ruleSlug(rule: string): string {
 /** falco.<priority>.<rule_slug> */
 export const alertSubject = (priority: Priority, rule: string) => `falco.${priority.toLowerCase()}.${ruleSlug(rule)}`;
 export const ALERTS_ALL = 'falco.>';
+
+/**
+ * The alert subject made configurable, as falcosidekick's `subjecttemplate`: `<priority>`, `<rule>`, `<source>` and
+ * `<hostname>` become the alert's values made subject-safe (priority lowercased, rule slugged as above, the others as
+ * tokens). The default template renders `alertSubject()` (a rule with an empty slug gets `_`, keeping the subject
+ * valid). Compile once at load; a template that cannot
+ * render a valid subject is a BusConfigError.
+ */
+export const DEFAULT_ALERT_SUBJECT_TEMPLATE = 'falco.<priority>.<rule>';
+export type AlertSubjectFields = { priority: string; rule: string; source: string; hostname: string };
+const ALERT_TOKEN = /<(priority|rule|source|hostname)>/g;
+
+export function alertSubjectTemplate(template: string = DEFAULT_ALERT_SUBJECT_TEMPLATE): (alert: AlertSubjectFields) => string {
+  const literal = template.replace(ALERT_TOKEN, 'x');
+  if (/[\s*>]/.test(literal) || literal.startsWith('.') || literal.endsWith('.') || literal.includes('..')) {
+    throw new BusConfigError('subjectTemplate', `${JSON.stringify(template)} does not render a valid NATS subject`);
+  }
+  const parts: Array<string | ((a: AlertSubjectFields) => string)> = [];
+  let last = 0;
+  for (const m of template.matchAll(ALERT_TOKEN)) {
+    parts.push(template.slice(last, m.index));
+    const name = m[1] as keyof AlertSubjectFields;
+    parts.push(name === 'priority' ? (a) => subjectToken(a.priority.toLowerCase())
+      : name === 'rule' ? (a) => ruleSlug(a.rule) || '_'
+      : (a) => subjectToken(a[name]));
+    last = m.index! + m[0].length;
+  }
+  parts.push(template.slice(last));
+  return (alert) => {
+    let out = '';
+    for (const p of parts) out += typeof p === 'string' ? p : p(alert);
+    return out;
+  };
+}
+
+/** Every subject a template can render, for the alerts stream and consumers: each placeholder becomes `*`. */
+export const alertSubjectWildcard = (template: string = DEFAULT_ALERT_SUBJECT_TEMPLATE) => template.replace(ALERT_TOKEN, '*');
 
 /** Responses sent back to one node's capture agent, e.g. actions.<node>.kill */
 export const nodeAction = (node: string, action: string) => `actions.${subjectToken(node)}.${subjectToken(action)}`;

@@ -95,7 +95,7 @@ export class Host {
       this.http = await startHealthServer({ ...this.opts.http, registry: this.metrics.registry, healthy: () => !this.draining });
       logger.info('http listening', { port: this.http.port });
     }
-    logger.info('ready', { node: this.opts.node, stages: this.opts.stages.map((s) => s.name) });
+    logger.info('ready', { node: this.opts.node, stages: this.opts.stages.map((s) => s.name), pid: process.pid });
     for (const r of this.running) {
       if (r.hs.stage.kind !== 'source') continue;
       r.abort = new AbortController();

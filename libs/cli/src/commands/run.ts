@@ -121,10 +121,12 @@ export async function run(argv: string[]): Promise<number> {
     http: cfg.http.port < 0 ? null : cfg.http,
     keepTrace: (id) => telemetry.keepTrace(id),
   });
+  // Listen for good, not once: a wrapper (npx, a shell) may forward the same signal again, which must not kill the
+  // drain half-way.
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => { log.info('signal', { signal }); resolve(); };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
   try {
     await host.start();
