@@ -204,7 +204,7 @@ function sshConnect(b: BatchBuilder, port: number) {
  * checked, and stays listed here only while its fire case fails.
  */
 const KNOWN_GAPS: Record<string, string> = {
-  'Contact K8S API Server From Container': 'fd.sip.name needs reverse DNS of the server IP, which no stage resolves',
+  'Contact K8S API Server From Container': 'fd.sip.name = NAME needs NAME resolved forward (libsinsp resolves names named in conditions with its DNS manager); our field is always absent',
 };
 
 /**
