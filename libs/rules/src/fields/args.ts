@@ -13,6 +13,9 @@ export function params(ev: SyscallEvent): readonly ParamInfo[] | undefined {
   return t ? (ev.dir === 0 ? t.enter : t.exit) : undefined;
 }
 
+/** libsinsp's protocol letter after an inet socket's type char: <4t>, <6u>. */
+const L4_CHAR: Record<number, string> = { 6: 't', 17: 'u', 1: 'i', 255: 'r' };
+
 /** The value as text, without resolution. */
 function rawText(v: ArgValue, p: ParamInfo | undefined): string {
   switch (typeof v) {
@@ -20,20 +23,22 @@ function rawText(v: ArgValue, p: ParamInfo | undefined): string {
       return v;
     case 'number':
     case 'bigint':
-      if (p?.fmt === 'hex') return v.toString(16);
+      if (p?.fmt === 'hex') return v.toString(16).toUpperCase();
       // printf's %#o: a leading 0 except for zero itself
       if (p?.fmt === 'oct') return v ? `0${v.toString(8)}` : '0';
       return String(v);
   }
   if (v === null) return '';
-  if (Array.isArray(v)) return v.join(' ');
+  // a NUL-separated buffer (execve args, env, cgroups): libsinsp prints each NUL as '.'
+  if (Array.isArray(v)) return v.map((item) => `${item}.`).join('');
   if (v instanceof Uint8Array) {
     let s = '';
     for (const b of v) s += b >= 32 && b < 127 ? String.fromCharCode(b) : '.';
     return s;
   }
-  if ('sip' in v) return `${v.sip}:${v.sport}->${v.dip}:${v.dport}`;
-  return v.port ? `${v.addr}:${v.port}` : v.addr;
+  // unix tuples carry the kernel addresses in sip/dip (dip followed by the path) and no ports
+  if ('sip' in v) return v.family === 1 ? `${v.sip}->${v.dip}` : `${v.sip}:${v.sport}->${v.dip}:${v.dport}`;
+  return v.family === 2 || v.family === 10 ? `${v.addr}:${v.port}` : v.addr;
 }
 
 /** What libsinsp puts in parentheses after the raw value, or null when nothing resolves. */
@@ -54,7 +59,7 @@ function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: 
     }
     case 'fd': {
       const f = ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
-      return f && f.num === n ? `<${FD_TYPE_CHAR[f.type]}>${f.name}` : null;
+      return f && f.num === n ? `<${FD_TYPE_CHAR[f.type]}${L4_CHAR[f.l4proto] ?? ''}>${f.name}` : null;
     }
     default:
       return null;
