@@ -126,6 +126,8 @@ export class CentralPublisher {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private reconciled = false;
+  /** The first full list is done: only then is it known which keys are stale. */
+  private listed = false;
 
   constructor(private readonly kube: KubeSettings, private readonly settings: CentralSettings, private readonly hooks: SourceHooks = {}) {}
 
@@ -141,6 +143,10 @@ export class CentralPublisher {
       onRelist: (resource, reason) => this.hooks.onRelist?.('central-publisher', resource, reason),
     });
     this.watcher.start();
+    void this.watcher.synced().then(() => {
+      this.listed = true;
+      this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -170,9 +176,7 @@ export class CentralPublisher {
     for (let attempt = 0; this.nc && !this.stopped;) {
       try {
         this.kv ??= await openBucket(this.nc, this.settings.bucket);
-        if (!this.reconciled && this.watcher && (await Promise.race([this.watcher.synced().then(() => true), Promise.resolve(false)]))) {
-          await this.reconcile(this.kv);
-        }
+        if (!this.reconciled && this.listed) await this.reconcile(this.kv);
         for (const [key, value] of this.pending) {
           if (value) await this.kv.put(key, value);
           else await this.kv.delete(key);
