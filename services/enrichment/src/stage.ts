@@ -117,7 +117,8 @@ export class EnrichmentStage implements BatchStage {
       const left = deadline - Date.now();
       if (left > 0) await this.cache.waitForComplete(waitFor, left);
     }
-    const now = Date.now();
+    // Timers may fire a millisecond early by the wall clock: a batch that waited has reached its deadline.
+    const now = Math.max(Date.now(), deadline);
     let incomplete = 0;
     for (const c of batch.containers) {
       const e = this.cache.get(c.id);
