@@ -278,6 +278,9 @@ export class Parser {
   private containerThread(id: string): void {
     const t = this.partialThread(-1);
     t.pid = -1;
+    t.ptid = 0;
+    t.uid = 0;
+    t.gid = 0;
     t.comm = `container:${id}`;
     t.exe = '';
     t.container = id;
@@ -367,7 +370,7 @@ function socketExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | unde
   const f = newFd(fd, type, '');
   if (type === FdType.Ipv4 || type === FdType.Ipv6) {
     const base = stype & 0xf;
-    f.l4proto = proto === 1 || proto === 58 ? L4Proto.Icmp : base === SOCK_STREAM ? L4Proto.Tcp : base === SOCK_DGRAM ? L4Proto.Udp
+    f.pendingL4 = proto === 1 || proto === 58 ? L4Proto.Icmp : base === SOCK_STREAM ? L4Proto.Tcp : base === SOCK_DGRAM ? L4Proto.Udp
       : base === SOCK_RAW ? L4Proto.Raw : L4Proto.Unknown;
   }
   return p.addFd(t, f);
@@ -383,6 +386,7 @@ function applyTuple(p: Parser, f: FdState, tuple: SockTuple, role: FdRole): void
     f.sip = tuple.sip; f.sport = tuple.sport; f.dip = tuple.dip; f.dport = tuple.dport;
     f.role = role;
     f.name = tupleName(f);
+    if (f.l4proto === L4Proto.Unknown) f.l4proto = f.pendingL4;
   } else {
     return;
   }
@@ -396,12 +400,13 @@ function connectExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | und
   const f = typeof n === 'number' ? t.fds.get(n) : undefined;
   const tuple = arg(ev, t, 'tuple');
   if (!f || !tuple || typeof tuple !== 'object' || !('sip' in tuple)) return f;
-  if (ev.res < 0 && ev.res !== -EINPROGRESS) return f;
   if (tuple.family === SocketFamily.Unix) {
-    // libsinsp 0.29 shows the unix tuple on the connect exit only; later events see the socket's own name
+    // libsinsp 0.29 shows the unix tuple on the connect exit only (failed or not); later events see the old name
     return { ...f, type: FdType.Unix, name: `${tuple.sip}->${tuple.dip}`, rec: NO_REF, recSeq: -1 };
   }
+  if ((ev.res < 0 && ev.res !== -EINPROGRESS) || f.connected) return f;
   applyTuple(p, f, tuple, FdRole.Client);
+  f.connected = true;
   return f;
 }
 
@@ -411,6 +416,7 @@ function acceptExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | unde
   const f = newFd(fd, FdType.Unknown, '');
   const tuple = arg(ev, t, 'tuple');
   if (tuple && typeof tuple === 'object' && 'sip' in tuple) applyTuple(p, f, tuple, FdRole.Server);
+  if (f.type === FdType.Ipv4 || f.type === FdType.Ipv6) f.l4proto = L4Proto.Tcp;
   return p.addFd(t, f);
 }
 
@@ -424,6 +430,7 @@ function bindExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefi
     } else if (addr.family === SocketFamily.Inet || addr.family === SocketFamily.Inet6) {
       f.dip = addr.addr; f.dport = addr.port; f.role = FdRole.Server;
       f.name = `${addr.addr}:${addr.port}`;
+      if (f.l4proto === L4Proto.Unknown) f.l4proto = f.pendingL4;
     }
     p.touchFd(f);
   }
@@ -633,14 +640,18 @@ function credsHandler(apply: (t: ThreadState, enter: readonly ArgValue[]) => voi
 }
 const setId = (v: ArgValue | undefined, cur: number) => (typeof v === 'number' && v !== 0xffffffff ? v : cur);
 
-/** Unconnected sockets take their peer from sendto/recvfrom tuples. */
+/**
+ * Unconnected sockets take their peer from sendto/recvfrom tuples, on the exit event (sendto's tuple is on its
+ * enter); an unspecified source address reads as the destination's, as libsinsp shows it.
+ */
 function rwTuple(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
-  const tuple = arg(ev, t, 'tuple');
-  const n = ev.dir === 0 ? ev.args[0] : t.enterArgs?.[0];
+  const n = t.enterType === ev.type ? t.enterArgs?.[0] : undefined;
   const f = typeof n === 'number' ? t.fds.get(n) : undefined;
-  if (!f || !tuple || typeof tuple !== 'object' || !('sip' in tuple)) return f;
+  const tuple = arg(ev, t, 'tuple', 1) ?? arg(ev, t, 'tuple', 0);
+  if (!f || !tuple || typeof tuple !== 'object' || !('sip' in tuple) || ev.res < 0) return f;
   if ((f.type === FdType.Ipv4 || f.type === FdType.Ipv6) && f.dip === '' && tuple.family !== SocketFamily.Unix) {
-    applyTuple(p, f, tuple, FdRole.Client);
+    const unspecified = tuple.sip === '::' || tuple.sip === '0.0.0.0';
+    applyTuple(p, f, unspecified ? { ...tuple, sip: tuple.dip } : tuple, FdRole.Client);
   }
   return f;
 }
@@ -673,5 +684,5 @@ const HANDLERS: Record<string, [Handler | undefined, Handler | undefined]> = {
   setgid: [undefined, credsHandler((t, a) => { t.gid = setId(a[0], t.gid); })],
   setresuid: [undefined, credsHandler((t, a) => { t.uid = setId(a[1], t.uid); })],
   setresgid: [undefined, credsHandler((t, a) => { t.gid = setId(a[1], t.gid); })],
-  sendto: [rwTuple, rwTuple], sendmsg: [rwTuple, rwTuple], recvfrom: [undefined, rwTuple], recvmsg: [undefined, rwTuple],
+  sendto: [undefined, rwTuple], sendmsg: [undefined, rwTuple], recvfrom: [undefined, rwTuple], recvmsg: [undefined, rwTuple],
 };

@@ -23,6 +23,10 @@ export interface FdState {
   dip: string;
   dport: number;
   role: FdRole;
+  /** the protocol socket() asked for: libsinsp shows it once the socket has an address */
+  pendingL4: L4Proto;
+  /** set by a successful connect: libsinsp 0.29 keeps that peer when the socket connects again */
+  connected: boolean;
   /** index of this state's record in the batch `recSeq`, else stale */
   rec: number;
   recSeq: number;
@@ -79,7 +83,7 @@ export const SCAP_L4: Record<number, L4Proto> = { 2: L4Proto.Tcp, 3: L4Proto.Udp
 export function newFd(num: number, type: FdType, name: string): FdState {
   return {
     num, type, name, openFlags: 0, dev: 0, ino: 0, l4proto: L4Proto.Unknown, sip: '', sport: 0, dip: '', dport: 0,
-    role: FdRole.None, rec: NO_REF, recSeq: -1,
+    role: FdRole.None, pendingL4: L4Proto.Unknown, connected: false, rec: NO_REF, recSeq: -1,
   };
 }
 
