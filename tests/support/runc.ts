@@ -67,6 +67,11 @@ export interface RuncContainer {
   pid: number;
   /** Runs a command inside the container (`runc exec`) and waits for it. Rejects never: look at `code`. */
   exec(args: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * `runc exec -t` under a real pty (util-linux `script`), as `kubectl exec -ti` gives: waits for the shell's
+   * prompt, types each line, then `exit`. Resolves with the whole terminal transcript.
+   */
+  execTty(args: string[], lines: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
   /** Kills and deletes the container, removes the bundle and the pod's cgroup directories. Safe to call twice. */
   cleanup(): Promise<void>;
 }
@@ -125,6 +130,8 @@ function ociConfig(opts: RuncOptions, cgroupsPath: string): object {
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      // a private devpts, so `runc exec -t` can allocate the container-side terminal (runc links /dev/ptmx to it)
+      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] },
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] },
     ],
     linux: {
@@ -206,11 +213,34 @@ export async function startRuncContainer(opts: RuncOptions = {}): Promise<RuncCo
         const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 20_000);
         child.on('close', (code) => { clearTimeout(timer); resolve({ stdout, stderr, code: code ?? -1 }); });
       });
-    return { id, podUid, cgroupsPath, bundle, rootfs, pid, exec, cleanup };
+    const execTty = (args: string[], lines: string[], o: { timeoutMs?: number } = {}): Promise<ExecResult> =>
+      new Promise((resolve) => {
+        const command = ['runc', '--root', RUNC_ROOT, 'exec', '-t', id, ...args].map(shellQuote).join(' ');
+        const child = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let transcript = '';
+        let typed = false;
+        const onOutput = (d: Buffer) => {
+          transcript += d.toString();
+          // busybox sh prints "/ # " once it reads commands; type only then, so no keystroke is lost
+          if (!typed && /[#$] (\u001b\[6n)?$/.test(transcript)) {
+            typed = true;
+            for (const line of [...lines, 'exit']) child.stdin.write(`${line}\n`);
+          }
+        };
+        child.stdout.on('data', onOutput);
+        child.stderr.on('data', onOutput);
+        const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 20_000);
+        child.on('close', (code) => { clearTimeout(timer); resolve({ stdout: transcript, stderr: '', code: code ?? -1 }); });
+      });
+    return { id, podUid, cgroupsPath, bundle, rootfs, pid, exec, execTty, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
   }
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Runs `fn` with a fresh container and always cleans up, whether `fn` throws or not. */
