@@ -107,7 +107,7 @@ export const FD_FIELDS: FieldDef[] = [
   def('fd.sip.name', 'string', 'domain name of the server IP (not resolved: always absent)', null, () => ({ get: () => null })),
   def('fd.lip.name', 'string', 'domain name of the local IP (not resolved: always absent)', null, () => ({ get: () => null })),
   def('fd.rip.name', 'string', 'domain name of the remote IP (not resolved: always absent)', null, () => ({ get: () => null })),
-  def('fd.l4proto', 'string', 'the IP protocol of a socket: tcp, udp, icmp or raw', null, () => ({ get: fd((f) => (isInet(f) ? L4_NAMES[f.l4proto] ?? 'unknown' : null)) })),
+  def('fd.l4proto', 'string', 'the IP protocol of a socket with an address: tcp, udp, icmp or raw', null, () => ({ get: inet((f) => L4_NAMES[f.l4proto] ?? 'unknown') })),
   def('fd.sockfamily', 'string', "the socket family: 'ip' or 'unix'", null, () => ({ get: fd((f) => (isInet(f) ? 'ip' : f.type === FdType.Unix ? 'unix' : null)) })),
   def('fd.is_server', 'bool', 'true if the process owning this fd is the server endpoint', null, () => ({ get: fd((f) => f.role === FdRole.Server) })),
   def('fd.connected', 'bool', 'true if the socket is connected', null, () => ({ get: fd((f) => isInet(f) && f.role !== FdRole.None && f.dip !== '') })),

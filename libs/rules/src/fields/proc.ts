@@ -127,12 +127,13 @@ export const PROC_FIELDS: FieldDef[] = [
   def('thread.cap_effective', 'string', 'the effective capabilities set', null, () => ({ get: self((p) => renderCaps(p.capEffective)) })),
   def('thread.cap_inheritable', 'string', 'the inheritable capabilities set', null, () => ({ get: self((p) => renderCaps(p.capInheritable)) })),
 
+  // Names the producer could not resolve are empty: libsinsp leaves them absent.
   def('user.uid', 'number', 'user id', null, () => ({ get: self((p) => p.uid) })),
-  def('user.name', 'string', 'user name', null, () => ({ get: self((p) => p.user) })),
-  def('user.homedir', 'string', 'home directory of the user', null, () => ({ get: self((p) => p.homedir) })),
-  def('user.shell', 'string', 'user\'s shell', null, () => ({ get: self((p) => p.shell) })),
+  def('user.name', 'string', 'user name', null, () => ({ get: self((p) => p.user || null) })),
+  def('user.homedir', 'string', 'home directory of the user', null, () => ({ get: self((p) => p.homedir || null) })),
+  def('user.shell', 'string', 'user\'s shell', null, () => ({ get: self((p) => p.shell || null) })),
   def('user.loginuid', 'number', 'audit user id (auid), -1 when not set', null, () => ({ get: self((p) => p.loginuid) })),
-  def('user.loginname', 'string', 'audit user name (auid)', null, () => ({ get: self((p) => p.loginuser) })),
+  def('user.loginname', 'string', 'audit user name (auid)', null, () => ({ get: self((p) => p.loginuser || null) })),
   def('group.gid', 'number', 'group id', null, () => ({ get: self((p) => p.gid) })),
-  def('group.name', 'string', 'group name', null, () => ({ get: self((p) => p.group) })),
+  def('group.name', 'string', 'group name', null, () => ({ get: self((p) => p.group || null) })),
 ];

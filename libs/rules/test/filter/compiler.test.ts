@@ -199,7 +199,7 @@ const OPERATORS: Array<[string, EventName, boolean]> = [
   ['evt.arg[42] exists', 'openShadow', false],
   ['evt.arg.name exists', 'execSh', false],
   ['evt.arg.exe = sh', 'execSh', true],
-  ['evt.arg.args = "-c echo hi > /tmp/x"', 'execSh', true],
+  ['evt.arg.args = "-c.echo hi > /tmp/x."', 'execSh', true],
   ['evt.rawarg.flags = 4097', 'openShadow', true],
   ['evt.arg.flags = "O_RDONLY|O_CLOEXEC"', 'openShadow', true],
   ['evt.arg.flags contains O_TRUNC', 'writeBin', true],
