@@ -14,7 +14,7 @@
 import { EnrichmentConfigError } from './errors.ts';
 import type { Backoff } from './sources/kube/reflector.ts';
 
-export const SOURCE_NAMES = ['kube', 'central'] as const;
+export const SOURCE_NAMES = ['kube', 'cri', 'central'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
 export interface KubeSettings {

@@ -15,6 +15,8 @@ export { KubeSource, kubeConfigOf, KUBE_SOURCE } from './sources/kube/kube-sourc
 export { KubeWatcher, type KubeWatcherOptions } from './sources/kube/kube-watcher.ts';
 export { Reflector, backoffDelay, type Backoff, type ReflectorOptions } from './sources/kube/reflector.ts';
 export { containersOfPod, k8sInfoOf, workloadOf } from './sources/kube/pod-model.ts';
+export { CriClient, CriSource, CRI_SOURCE } from './sources/cri/cri-source.ts';
+export { metaFromCri, k8sFromSandbox, privilegedFromInfo } from './sources/cri/cri-model.ts';
 export { CentralPublisher, CentralSource, CENTRAL_SOURCE, centralKey, encodeMeta, decodeMeta } from './sources/central-nats.ts';
 export { EnrichmentConfigError, MetadataDecodeError, CriError } from './errors.ts';
 

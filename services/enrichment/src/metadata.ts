@@ -33,6 +33,8 @@ export interface MetadataSource {
   start(sink: MetadataSink): Promise<void>;
   /** Resolves once the source has read its initial state (first list, first KV snapshot). */
   synced(): Promise<void>;
+  /** Optional: the stage met container `id` and knows nothing of it; a source that can ask directly does so now. */
+  lookup?(id: string): void;
   stop(): Promise<void>;
 }
 

@@ -84,6 +84,7 @@ export class EnrichmentStage implements BatchStage {
     let deadline = 0;
     for (const c of batch.containers) {
       const e = this.cache.touch(c.id, now);
+      if (e.firstSeenMs === now && !e.complete) this.lookup(c.id);
       const until = e.firstSeenMs + this.waitMs;
       if (!e.complete && until > now) {
         (waitFor ??= []).push(e);
@@ -133,6 +134,10 @@ export class EnrichmentStage implements BatchStage {
     if (incomplete > 0) this.metrics.incomplete.inc(undefined, incomplete);
     ctx.span.setAttribute('peregrine.enrichment.incomplete_containers', incomplete);
     ctx.emitBatch(batch);
+  }
+
+  private lookup(id: string): void {
+    for (const s of this.started?.sources ?? []) s.lookup?.(id);
   }
 
   private sweep(): void {

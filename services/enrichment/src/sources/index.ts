@@ -2,6 +2,7 @@
 import type { EnrichmentConfig } from '../config.ts';
 import type { MetadataSink, MetadataSource } from '../metadata.ts';
 import { CentralPublisher, CentralSource } from './central-nats.ts';
+import { CriSource } from './cri/cri-source.ts';
 import { KubeSource, type SourceHooks } from './kube/kube-source.ts';
 
 export interface StartedSources {
@@ -20,6 +21,8 @@ export async function createSources(
     switch (name) {
       case 'kube':
         return new KubeSource(config.kube, node, opts);
+      case 'cri':
+        return new CriSource(config.cri, opts);
       case 'central':
         return new CentralSource(config.central, node, opts);
     }
