@@ -21,6 +21,7 @@ export const STR_OPERATORS = [
 ] as const;
 export const LIST_OPERATORS = ['intersects', 'in', 'pmatch'] as const;
 export const TRANSFORMERS = ['tolower', 'toupper', 'b64', 'basename', 'len'] as const;
+export const MODIFIERS = ['oneof', 'anyof', 'allof'] as const;
 
 export type UnaryOperator = (typeof UNARY_OPERATORS)[number];
 export type BinaryOperator =
@@ -28,6 +29,7 @@ export type BinaryOperator =
   | (typeof STR_OPERATORS)[number]
   | (typeof LIST_OPERATORS)[number];
 export type TransformerName = (typeof TRANSFORMERS)[number];
+export type Modifier = (typeof MODIFIERS)[number];
 
 export interface AndExpr { kind: 'and'; children: Expr[]; pos: Pos }
 export interface OrExpr { kind: 'or'; children: Expr[]; pos: Pos }
@@ -35,7 +37,18 @@ export interface NotExpr { kind: 'not'; child: Expr; pos: Pos }
 /** A bare identifier in check position: a macro reference. */
 export interface MacroRef { kind: 'macro'; name: string; pos: Pos }
 export interface UnaryCheck { kind: 'unary'; left: Operand; op: UnaryOperator; pos: Pos }
-export interface BinaryCheck { kind: 'binary'; left: Operand; op: BinaryOperator; right: RightValue; pos: Pos }
+/**
+ * `modifier` (libsinsp's list modifiers for string operators): `fd.name startswith anyof (/etc, /usr)` is the check
+ * against each value joined by `or` (anyof), `and` (allof), or true when exactly one holds (oneof).
+ */
+export interface BinaryCheck {
+  kind: 'binary';
+  left: Operand;
+  op: BinaryOperator;
+  modifier?: Modifier;
+  right: RightValue;
+  pos: Pos;
+}
 
 /** `proc.aname[2]`, `evt.arg.flags`: `arg` is the text inside the brackets, null without brackets. */
 export interface FieldRef { kind: 'field'; name: string; arg: string | null; pos: Pos }

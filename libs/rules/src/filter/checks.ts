@@ -3,7 +3,7 @@
  * the field and compares. A field with no value fails every check, `!=` included, as in libsinsp.
  */
 import type { FieldType, Value } from '../fields/types.ts';
-import type { BinaryOperator } from './ast.ts';
+import type { BinaryOperator, Modifier } from './ast.ts';
 import { globToRegExp } from './glob.ts';
 import { formatIp, netContains, parseIp, parseNet, type IpNet } from './ip.ts';
 import type { Operand } from './operand.ts';
@@ -98,6 +98,27 @@ function compileRegex(text: string): RegExp {
 /** A check against literal values: one value, or the expanded list for in/intersects/pmatch. */
 export function literalCheck(left: Operand, op: BinaryOperator, values: readonly string[]): Plan {
   return checkPlan(left, literalTest(left.type, op, values));
+}
+
+/**
+ * A string operator with a list modifier, as sugar: the check against each value, joined by `or` (anyof) or
+ * `and` (allof), or true when exactly one holds (oneof). `= anyof` is `in`.
+ */
+export function modifierCheck(left: Operand, op: BinaryOperator, modifier: Modifier, values: readonly string[]): Plan {
+  if (modifier === 'anyof' && (op === '=' || op === '==')) return checkPlan(left, literalTest(left.type, 'in', values));
+  const tests = values.map((v) => literalTest(left.type, op, [v]));
+  switch (modifier) {
+    case 'anyof':
+      return checkPlan(left, (v) => tests.some((t) => t(v)));
+    case 'allof':
+      return checkPlan(left, (v) => tests.every((t) => t(v)));
+    case 'oneof':
+      return checkPlan(left, (v) => {
+        let n = 0;
+        for (let i = 0; i < tests.length && n < 2; i++) if (tests[i]!(v)) n++;
+        return n === 1;
+      });
+  }
 }
 
 function literalTest(type: FieldType, op: BinaryOperator, values: readonly string[]): Test {

@@ -5,7 +5,7 @@
  */
 import type { EventBatch, SyscallEvent } from '@peregrine/event';
 import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
-import { checkPlan, existsCheck, fieldCheck, literalCheck, operatorAllowed } from './checks.ts';
+import { checkPlan, existsCheck, fieldCheck, literalCheck, modifierCheck, operatorAllowed } from './checks.ts';
 import { StringPrefixSet } from './prefix-trie.ts';
 import { generate, type Plan } from './plan.ts';
 import { FieldError, FilterCompileError, type Origin } from './errors.ts';
@@ -77,7 +77,7 @@ class Compiler {
   private compileAlternatives(children: Expr[]): Plan[] {
     const groups = new Map<string, BinaryCheck[]>();
     for (const c of children) {
-      if (c.kind !== 'binary' || c.op !== 'startswith' || c.left.kind !== 'field' || c.right.kind !== 'value') continue;
+      if (c.kind !== 'binary' || c.op !== 'startswith' || c.modifier || c.left.kind !== 'field' || c.right.kind !== 'value') continue;
       const key = `${c.left.name}[${c.left.arg ?? ''}]`;
       groups.set(key, [...(groups.get(key) ?? []), c]);
     }
@@ -133,9 +133,9 @@ class Compiler {
         if (!other) return NEVER;
         return fieldCheck(left, expr.op, other);
       }
-      const values = this.values(expr.op, right);
+      const values = this.values(expr.modifier ? 'in' : expr.op, right);
       try {
-        return literalCheck(left, expr.op, values);
+        return expr.modifier ? modifierCheck(left, expr.op, expr.modifier, values) : literalCheck(left, expr.op, values);
       } catch (e) {
         if (e instanceof FilterCompileError) throw e;
         throw this.error(`${(e as Error).message} for field '${left.display}'`, right.pos, left.display);
@@ -191,7 +191,7 @@ class Compiler {
     const set = eventTypesOf(
       root,
       (name) => this.env.macros.get(name),
-      (check) => (check.right.kind === 'value' || check.right.kind === 'list' ? this.values(check.op, check.right) : null),
+      (check) => (check.right.kind === 'value' || check.right.kind === 'list' ? this.values(check.modifier ? 'in' : check.op, check.right) : null),
     );
     return set.only ? set.names : null;
   }

@@ -56,6 +56,11 @@ export function eventTypesOf(
       if (expr.left.kind !== 'field' || expr.left.name !== 'evt.type' || expr.left.arg !== null) return ANY();
       const names = checkValues(expr);
       if (!names) return ANY();
+      if (expr.modifier) {
+        // `= anyof`/`= oneof` name the types like `in`; anything else does not gate
+        const equal = (expr.op === '=' || expr.op === '==') && expr.modifier !== 'allof';
+        return equal ? { only: !negated, names: new Set(names) } : ANY();
+      }
       switch (expr.op) {
         case '=':
         case '==':

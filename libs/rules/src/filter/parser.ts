@@ -23,6 +23,7 @@
  *                             | FieldTransformerVal Field ')'
  *     Condition             ::= UnaryOperator
  *                             | NumOperator (NumValue | FieldTransformerOrVal)
+ *                             | StrOperator Modifier ListValue
  *                             | StrOperator (StrValue | FieldTransformerOrVal)
  *                             | ListOperator (ListValue | FieldTransformerOrVal)
  *     ListValue             ::= '(' (StrValue (',' StrValue)*)? ')'
@@ -39,6 +40,7 @@
  *                             | ('glob' | 'iglob' | 'contains' | 'icontains' | 'bcontains'
  *                                | 'startswith' | 'bstartswith' | 'endswith' | 'regex') Blank
  *     ListOperator          ::= 'intersects' | 'in' | 'pmatch'
+ *     Modifier              ::= ('oneof' | 'anyof' | 'allof')    (only when a '(' follows)
  *     FieldTransformerVal   ::= 'val('
  *     FieldTransformerType  ::= 'tolower(' | 'toupper(' | 'b64(' | 'basename(' | 'len('
  *
@@ -56,8 +58,8 @@
  * requires a space; a tab or newline there is harmless and found in hand-written rules).
  */
 import {
-  LIST_OPERATORS, NUM_OPERATORS, STR_OPERATORS, TRANSFORMERS, UNARY_OPERATORS,
-  type BinaryOperator, type Expr, type FieldRef, type ListExpr, type Operand, type Pos, type RightValue,
+  LIST_OPERATORS, MODIFIERS, NUM_OPERATORS, STR_OPERATORS, TRANSFORMERS, UNARY_OPERATORS,
+  type BinaryOperator, type Modifier, type Expr, type FieldRef, type ListExpr, type Operand, type Pos, type RightValue,
   type TransformerExpr, type TransformerName, type ValueExpr,
 } from './ast.ts';
 import { FilterSyntaxError, type Origin } from './errors.ts';
@@ -247,6 +249,14 @@ class Parser {
       if ((op = this.lexOperator(NUM_OPERATORS.map((o) => [o, o] as const), false))) {
         right = this.parseNumValueOrTransformer();
       } else if ((op = this.lexOperator(STR_OPS_LEXED, true))) {
+        const modifier = this.lexModifier();
+        if (modifier) {
+          const listPos = this.pos();
+          if (!this.lexStr('(')) this.fail(`expected a list after '${modifier}'`);
+          result = { kind: 'binary', left, op, modifier, right: this.parseListRemainder(listPos), pos };
+          this.depth--;
+          return result;
+        }
         right = this.parseStrValueOrTransformer();
       } else if ((op = this.lexOperator(LIST_OPS_LEXED, false))) {
         right = this.parseListValueOrTransformer();
@@ -369,6 +379,23 @@ class Parser {
     this.lastToken = m[0];
     this.at += m[0].length;
     return true;
+  }
+
+  /** A list modifier after a string operator: the word, blanks, then '(' (so `proc.name = anyof` stays a value). */
+  private lexModifier(): Modifier | null {
+    const start = this.at;
+    this.lexBlank();
+    for (const m of MODIFIERS) {
+      if (!this.text.startsWith(m, this.at)) continue;
+      let i = this.at + m.length;
+      while (i < this.text.length && isBlank(this.text.charCodeAt(i))) i++;
+      if (this.text[i] !== '(') break;
+      this.at = i;
+      this.lastToken = m;
+      return m;
+    }
+    this.at = start;
+    return null;
   }
 
   private lexTransformerType(): boolean {

@@ -17,7 +17,7 @@ function show(e: Expr): string {
     case 'unary':
       return `(${operand(e.left)} exists)`;
     case 'binary':
-      return `(${operand(e.left)} ${e.op} ${right(e.right)})`;
+      return `(${operand(e.left)} ${e.op}${e.modifier ? ` ${e.modifier}` : ''} ${right(e.right)})`;
   }
 }
 function operand(o: Operand): string {
@@ -105,6 +105,13 @@ const SHAPES: Array<[string, string]> = [
   ['not notmacro', '(not notmacro)'],
   ['andy or orville', '(or andy orville)'],
   ['fd.name=/tmp/x and fd.num=3', '(and (fd.name = "/tmp/x") (fd.num = "3"))'],
+  ['fd.name startswith anyof (/etc, /usr)', '(fd.name startswith anyof ["/etc","/usr"])'],
+  ['fd.name contains allof(a,"b c")', '(fd.name contains allof ["a","b c"])'],
+  ['proc.name = oneof (bash, shell_binaries)', '(proc.name = oneof ["bash","shell_binaries"])'],
+  ['proc.name != anyof ()', '(proc.name != anyof [])'],
+  ['proc.name glob anyof ("*sh") and a', '(and (proc.name glob anyof ["*sh"]) a)'],
+  ['proc.name = anyof', '(proc.name = "anyof")'],
+  ['proc.name = anyof or a', '(or (proc.name = "anyof") a)'],
   ['evt.type in (open,openat) and not proc.name in (a, b)', '(and (evt.type in ["open","openat"]) (not (proc.name in ["a","b"])))'],
 ];
 
@@ -166,6 +173,10 @@ const REJECT: Array<[string, RegExp]> = [
   ['_a', /expected a '\(' token/],
   // 'or' after 'and' reads as a macro named 'or', as in libsinsp
   ['a and or b', /unexpected token after 'or'/],
+  ['proc.name startswith anyof (a', /expected a '\)' token/],
+  ['proc.name startswith anyof (a,)', /expected a string value/],
+  ['proc.name in anyof (a)', /unexpected token after 'anyof'/],
+  ['proc.pid < anyof (1)', /expected a number value/],
 ];
 
 /** The same condition with other blanks between tokens: tabs, newlines, carriage returns, runs of blanks. */
