@@ -37,7 +37,7 @@ export class EvaluationStage implements BatchStage {
     this.logger = init.logger;
     const config = parseEvaluationConfig(init.config);
     this.matches = init.metrics.counter('peregrine_rule_matches_total', 'Events that matched a rule', ['rule', 'priority']);
-    this.failures = init.metrics.counter('peregrine_evaluation_failures_total', 'Batches whose evaluation threw');
+    this.failures = init.metrics.counter('peregrine_evaluation_failures_total', 'Events whose evaluation threw (malformed records)');
     const reloads = init.metrics.counter('peregrine_rules_reloads_total', 'Successful rules reloads');
     this.reloader = await this.startReloader(init, config, reloads);
     const ruleset = this.reloader.current;
@@ -80,16 +80,25 @@ export class EvaluationStage implements BatchStage {
       this.matches.inc({ rule: alert.rule, priority: alert.priority });
       ctx.emitAlert(alert);
     };
+    let failed = 0;
+    let firstError = '';
     let count = 0;
     try {
-      count = ruleset.evaluate(batch, emit);
+      count = ruleset.evaluate(batch, emit, (err) => {
+        // One malformed event must not cost the rest of the batch: count it and go on.
+        if (failed++ === 0) firstError = String(err);
+      });
     } catch (err) {
-      // One malformed batch must not stop the stage; what matched before the failure has been emitted.
-      this.failures.inc();
-      this.logger.error('evaluation failed for a batch', { node: batch.node, seq: batch.seq, error: String(err) });
-      ctx.span.setAttribute('peregrine.evaluation.error', String(err));
+      // Only a batch too broken to walk gets here (no events array); what matched before has been emitted.
+      failed++;
+      firstError = String(err);
     }
-    ctx.span.setAttribute('peregrine.events', batch.events.length);
+    if (failed > 0) {
+      this.failures.inc(undefined, failed);
+      this.logger.error('evaluation failed for events of a batch', { node: batch.node, seq: batch.seq, events: failed, error: firstError });
+      ctx.span.setAttribute('peregrine.evaluation.failed_events', failed);
+    }
+    ctx.span.setAttribute('peregrine.events', Array.isArray(batch.events) ? batch.events.length : 0);
     ctx.span.setAttribute('peregrine.rule_matches', count);
     for (const [rule, n] of hits) ctx.span.addEvent('rule.match', { rule, matches: n });
   }

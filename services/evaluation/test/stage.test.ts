@@ -85,12 +85,25 @@ describe('evaluation stage', () => {
     assert.deepEqual(recorded.events.map((e) => e.attributes?.rule).sort(), ['Interactive shell in container', 'Local shell']);
   });
 
-  it('a batch that breaks evaluation is logged and counted, not thrown', () => {
-    const bad = { ...shellInPod(), procs: null } as unknown as EventBatch;
+  it('a malformed event is logged and counted; the rest of the batch is still evaluated', () => {
+    const batch = shellInPod();
+    const good = batch.events[0]!;
+    batch.events = [{ ...good, num: 1, ts: undefined as unknown as bigint }, good];
+    const alerts: Alert[] = [];
+    const span = tracer.startSpan('evaluation');
+    assert.doesNotThrow(() => stage.handle(batch, { span, emitAlert: (a) => alerts.push(a), emitBatch: () => {} }));
+    span.end();
+    assert.deepEqual(alerts.map((a) => a.rule).sort(), ['Interactive shell in container', 'Local shell']);
+    const recorded = exporter.getFinishedSpans().at(-1)!;
+    assert.equal(recorded.attributes['peregrine.evaluation.failed_events'], 1);
+    assert.ok(logLines.some((l) => l.includes('evaluation failed for events of a batch')));
+  });
+
+  it('a batch too broken to walk is logged, not thrown', () => {
+    const bad = { ...shellInPod(), events: null } as unknown as EventBatch;
     const span = tracer.startSpan('evaluation');
     assert.doesNotThrow(() => stage.handle(bad, { span, emitAlert: () => {}, emitBatch: () => {} }));
     span.end();
-    assert.ok(logLines.some((l) => l.includes('evaluation failed for a batch')));
   });
 
   it('reloads when a rules file changes and announces RULES_RELOADED; a broken file keeps the rules', async () => {

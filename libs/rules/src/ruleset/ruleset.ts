@@ -2,7 +2,7 @@
  * A loaded, immutable set of rules, indexed by event type: an event meets only the rules whose gate includes its
  * type (plus the ungated ones). Reload builds a new Ruleset and swaps it in whole.
  */
-import { EVENT_TYPES, atLeast, eventTypeByName, type Alert, type EventBatch } from '@peregrine/event';
+import { EVENT_TYPES, atLeast, eventTypeByName, type Alert, type EventBatch, type SyscallEvent } from '@peregrine/event';
 import type { Diagnostic } from '../errors.ts';
 import type { CompiledRule } from '../loader/compile.ts';
 import { buildAlert } from './alert.ts';
@@ -92,23 +92,38 @@ export class Ruleset {
     return [...out].sort();
   }
 
-  /** Runs every event of the batch through the rules it can meet; calls onAlert per match. Returns the match count. */
-  evaluate(batch: EventBatch, onAlert: (alert: Alert) => void): number {
+  /**
+   * Runs every event of the batch through the rules it can meet; calls onAlert per match and returns the match
+   * count. An event whose evaluation throws (a malformed record) goes to onError, and the rest of the batch still
+   * runs; without onError the error is thrown.
+   */
+  evaluate(batch: EventBatch, onAlert: (alert: Alert) => void, onError?: (error: unknown, event: SyscallEvent) => void): number {
     const events = batch.events;
-    const byType = this.byType;
     let matches = 0;
     for (let e = 0; e < events.length; e++) {
       const ev = events[e]!;
-      const bucket = byType[ev.type];
-      if (bucket === undefined) continue;
-      for (let i = 0; i < bucket.length; i++) {
-        const rule = bucket[i]!;
-        if (!rule.filter.match(batch, ev)) continue;
-        matches++;
-        this.hits.set(rule.name, (this.hits.get(rule.name) ?? 0) + 1);
-        onAlert(buildAlert(rule, batch, ev, this.iso8601));
-        if (this.first) break;
+      const bucket = this.byType[ev.type];
+      if (bucket === undefined || bucket.length === 0) continue;
+      try {
+        matches += this.evaluateEvent(bucket, batch, ev, onAlert);
+      } catch (err) {
+        if (!onError) throw err;
+        onError(err, ev);
       }
+    }
+    return matches;
+  }
+
+  private evaluateEvent(bucket: CompiledRule[], batch: EventBatch, ev: SyscallEvent, onAlert: (alert: Alert) => void): number {
+    let matches = 0;
+    for (let i = 0; i < bucket.length; i++) {
+      const rule = bucket[i]!;
+      if (!rule.filter.match(batch, ev)) continue;
+      const alert = buildAlert(rule, batch, ev, this.iso8601);
+      matches++;
+      this.hits.set(rule.name, (this.hits.get(rule.name) ?? 0) + 1);
+      onAlert(alert);
+      if (this.first) break;
     }
     return matches;
   }

@@ -83,6 +83,20 @@ describe('ruleset: alerts in Falco JSON shape', () => {
   });
 });
 
+describe('ruleset: a malformed event', () => {
+  it('goes to onError and the rest of the batch still runs; without onError it throws', () => {
+    const rules = loadRulesText([{ name: 's.yaml', content: SHELL_RULES }]);
+    const b = shellBatch();
+    b.event('execve', { proc: 1, args: {} });
+    b.batch.events[0]!.ts = undefined as unknown as bigint;
+    const errors: number[] = [];
+    const alerts: Alert[] = [];
+    assert.equal(rules.evaluate(b.batch, (a) => alerts.push(a), (_e, ev) => errors.push(ev.num)), 1);
+    assert.deepEqual([alerts.length, errors], [1, [b.batch.events[0]!.num]]);
+    assert.throws(() => rules.evaluate(b.batch, () => {}), TypeError);
+  });
+});
+
 describe('ruleset: event-type index', () => {
   it('an event meets only rules gated on its type', () => {
     const rules = loadRulesText([{ name: 's.yaml', content: SHELL_RULES }]);
