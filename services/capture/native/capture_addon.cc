@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <string>
 #include <sys/syscall.h>
 #include <thread>
@@ -60,6 +61,8 @@ class Capture : public Napi::ObjectWrap<Capture> {
   std::vector<uint8_t> *pending_ = nullptr;
   size_t batch_bytes_ = 1 << 20;
   int poll_ms_ = 20;
+  int ring_fd_ = -1;
+  size_t wakeup_bytes_ = 1 << 20;
 
   Napi::Value Open(const Napi::CallbackInfo &info) {
     std::string path = info[0].As<Napi::String>();
@@ -88,6 +91,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
     cfg->own_tgid = o.Get("ownTgid").As<Napi::Number>().Uint32Value();
     cfg->capture_env = o.Get("captureEnv").ToBoolean() ? 1 : 0;
     cfg->wakeup_bytes = o.Get("wakeupBytes").As<Napi::Number>().Int64Value();
+    wakeup_bytes_ = cfg->wakeup_bytes;
     cfg->args_max = o.Get("argsMax").As<Napi::Number>().Uint32Value();
     cfg->env_max = o.Get("envMax").As<Napi::Number>().Uint32Value();
     return env.Undefined();
@@ -149,16 +153,27 @@ class Capture : public Napi::ObjectWrap<Capture> {
     if (st != napi_ok) delete batch;
   }
 
+  // Records are written without wakeups. Waiting with a level-triggered poll would return at once whenever any
+  // record is waiting and spin this thread; an edge-triggered epoll returns only on the kernel's forced wakeup
+  // (ring past the fill threshold) or after poll_ms, the timed drain.
   void Drain() {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    epoll_event want{};
+    want.events = EPOLLIN | EPOLLET;
+    epoll_ctl(ep, EPOLL_CTL_ADD, ring_fd_, &want);
     while (running_.load()) {
-      ring_buffer__poll(ring_, poll_ms_);
-      // No wakeup came (records are written without one) or the batch was capped: keep consuming until empty.
+      size_t drained = 0;
       for (;;) {
         int n = ring_buffer__consume(ring_);
+        drained += pending_ ? pending_->size() : 0;
         Flush();
         if (n != -E2BIG) break;
       }
+      if (drained >= wakeup_bytes_) continue;  // busy: drain again straight away
+      epoll_event got;
+      epoll_wait(ep, &got, 1, poll_ms_);
     }
+    close(ep);
   }
 
   // start(onBatch, { batchBytes, pollMs })
@@ -168,6 +183,7 @@ class Capture : public Napi::ObjectWrap<Capture> {
     batch_bytes_ = opts.Get("batchBytes").As<Napi::Number>().Uint32Value();
     poll_ms_ = opts.Get("pollMs").As<Napi::Number>().Int32Value();
     int fd = bpf_object__find_map_fd_by_name(obj_, "rb");
+    ring_fd_ = fd;
     ring_ = ring_buffer__new(fd, &Capture::OnRecord, this, nullptr);
     if (!ring_) throw StepError(env, "drain", errno, "cannot set up the ring buffer consumer");
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "peregrine-capture-drain", 8, 1);
@@ -176,10 +192,12 @@ class Capture : public Napi::ObjectWrap<Capture> {
     return env.Undefined();
   }
 
+  // Called on the JS thread, which is what a BlockingCall waits for: abort the TSFN first so a drain thread blocked
+  // on a full queue returns (napi_closing) instead of deadlocking the join.
   void StopThread() {
     if (!running_.exchange(false)) return;
+    tsfn_.Abort();
     if (thread_.joinable()) thread_.join();
-    tsfn_.Release();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo &info) {
