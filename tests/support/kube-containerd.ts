@@ -144,6 +144,11 @@ export async function startContainerd(): Promise<Containerd> {
     client[method]!.call(client, req, { deadline: Date.now() + 30_000 }, (err, res) => (err ? reject(new Error(`${method}: ${err.message}`)) : resolve(res)));
   });
   const sandboxes = new Set<string>();
+  const removePod = async (sandboxId: string) => {
+    await call('StopPodSandbox', { podSandboxId: sandboxId });
+    await call('RemovePodSandbox', { podSandboxId: sandboxId });
+    sandboxes.delete(sandboxId);
+  };
   return {
     socket,
     async runPod(spec) {
@@ -174,13 +179,9 @@ export async function startContainerd(): Promise<Containerd> {
       await call('StartContainer', { containerId });
       return { sandboxId: podSandboxId!, containerId: containerId! };
     },
-    async removePod(sandboxId) {
-      await call('StopPodSandbox', { podSandboxId: sandboxId });
-      await call('RemovePodSandbox', { podSandboxId: sandboxId });
-      sandboxes.delete(sandboxId);
-    },
+    removePod,
     async stop() {
-      for (const id of sandboxes) await this.removePod(id).catch(() => {});
+      for (const id of [...sandboxes]) await removePod(id).catch(() => {});
       client.close();
       await stop();
     },
