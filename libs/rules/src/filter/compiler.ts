@@ -131,6 +131,14 @@ class Compiler {
       if (right.kind === 'val' || right.kind === 'transformer') {
         const other = this.operand(right.kind === 'val' ? right.field : right, right.pos);
         if (!other) return NEVER;
+        // as libsinsp: both sides must have the same type, and be lists or not alike
+        if (other.type !== left.type || (other.nth === null) !== (left.nth === null)) {
+          const kind = (o: Operand) => `${o.type}${o.nth ? ' (list)' : ''}`;
+          throw this.error(
+            `field '${left.display}' has type '${kind(left)}' while the right-hand side field '${other.display}' has incompatible type '${kind(other)}'`,
+            right.pos, left.display,
+          );
+        }
         return fieldCheck(left, expr.op, other);
       }
       const values = this.values(expr.modifier ? 'in' : expr.op, right);

@@ -273,7 +273,6 @@ const OPERATORS: Array<[string, EventName, boolean]> = [
   ['user.homedir = val(proc.env[HOME])', 'openShadow', true],
   ['proc.name = val(fd.name)', 'execSh', false],
   ['proc.name != val(fd.name)', 'execSh', false],
-  ['proc.aname = val(proc.name)', 'openShadow', false],
   ['proc.name = toupper(proc.name)', 'openShadow', false],
   ['toupper(proc.name) = toupper(proc.name)', 'openShadow', true],
   // evt fields
@@ -464,6 +463,9 @@ const COMPILE_ERRORS: Array<[string, RegExp, number, number]> = [
   ['proc.name = val(proc.nope)', /unknown field 'proc.nope'/, 1, 13],
   ['fd.name regex "("', /is not a valid regular expression/, 1, 15],
   ['fd.name bcontains xyz', /is not a hex byte string/, 1, 19],
+  ['proc.aname = val(proc.name)', /field 'proc.aname' has type 'string \(list\)' while the right-hand side field 'proc.name' has incompatible type 'string'/, 1, 14],
+  ['proc.pid = val(proc.name)', /has incompatible type 'string'/, 1, 12],
+  ['len(proc.name) = val(proc.name)', /field 'len\(proc.name\)' has type 'number'/, 1, 18],
   ['proc.pid contains anyof (1)', /operator 'contains' not supported by field 'proc.pid'/, 1, 1],
   ['fd.name regex anyof (a, "(")', /is not a valid regular expression/, 1, 21],
   ['loop_a', /macro 'loop_a' refers to itself: loop_a -> loop_b -> loop_a/, 1, 1],
