@@ -207,14 +207,6 @@ const KNOWN_GAPS: Record<string, string> = {
   'Contact K8S API Server From Container': 'fd.sip.name = NAME needs NAME resolved forward (libsinsp resolves names named in conditions with its DNS manager); our field is always absent',
 };
 
-/**
- * Fire cases that depend on field rendering the condition language does not do yet (reported as todo, so they
- * show up without failing the suite; each turns into a plain pass once the field works).
- */
-const FIELD_GAPS: Record<string, string> = {
-  'Directory traversal monitored file read': 'fd.nameraw must be the path as passed to open (evt.arg.name), not the resolved fd.name',
-};
-
 describe('upstream stable rules: fire and near miss', () => {
   const rules: Ruleset = loadRulesText([stable], parseRulesConfig({ rule_matching: 'all' }));
   const fired = (build: Build): string[] => {
@@ -231,8 +223,7 @@ describe('upstream stable rules: fire and near miss', () => {
   });
 
   for (const c of CASES) {
-    const gap = FIELD_GAPS[c.rule];
-    it(`${c.rule}: fires`, gap ? { todo: gap } : {}, () => assert.ok(fired(c.fire).includes(c.rule), `fired: ${JSON.stringify(fired(c.fire))}`));
+    it(`${c.rule}: fires`, () => assert.ok(fired(c.fire).includes(c.rule), `fired: ${JSON.stringify(fired(c.fire))}`));
     it(`${c.rule}: near miss does not fire`, () => assert.ok(!fired(c.miss).includes(c.rule)));
   }
 
