@@ -8,3 +8,7 @@ const offset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 export function bootToEpochNs(bootNs: bigint): bigint {
   return bootNs + offset;
 }
+
+export function epochToBootNs(epochNs: bigint): bigint {
+  return epochNs - offset;
+}

@@ -4,13 +4,15 @@
  * as a rate-limited Falco-style internal alert.
  */
 import { randomUUID } from 'node:crypto';
+import { constants } from 'node:os';
 import { actionTaken, EVENT_TYPES_REQUEST, nodeAction, RULES_RELOADED } from '@peregrine/bus';
 import type { Alert } from '@peregrine/event';
 import type { SourceContext, SourceStage } from '@peregrine/runtime';
 import { Capture, type CaptureStats } from './capture.ts';
 import { killIfStartMatches, missingPrivileges } from './driver.ts';
 import { CaptureConfigError, MissingPrivilegeError } from './errors.ts';
-import { DEFAULT_RULE_EVENT_TYPES } from './syscalls.ts';
+import { DEFAULT_RULE_EVENT_TYPES, SYSCALLS } from './syscalls.ts';
+import { epochToBootNs } from './clock.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -42,15 +44,38 @@ export function parseConfig(raw: Record<string, unknown>): CaptureStageConfig {
   return cfg;
 }
 
-/** Evaluation's reply: a JSON array of event type names, or { eventTypes: [...] }. */
-export function parseEventTypes(data: Uint8Array): string[] | null {
+/**
+ * Evaluation's EVENT_TYPES_REQUEST reply and RULES_RELOADED payload: `{ eventTypes: string[] | null }` (null: some
+ * rule needs every type), or a bare array. undefined when unreadable.
+ */
+export function parseEventTypes(data: Uint8Array): string[] | 'all' | undefined {
   try {
     const v = JSON.parse(dec.decode(data)) as unknown;
     const list = Array.isArray(v) ? v : (v as { eventTypes?: unknown }).eventTypes;
-    return Array.isArray(list) && list.every((t) => typeof t === 'string') ? list : null;
+    if (list === null) return 'all';
+    return Array.isArray(list) && list.every((t) => typeof t === 'string') ? list : undefined;
   } catch {
-    return null;
+    return undefined;
   }
+}
+
+const ALL_EVENT_TYPES = SYSCALLS.map((d) => d.event);
+
+/** The kill action: `{ pid, startTs, signal }` → `{ killed, reason? }` (the output stage's KillRequest/KillReply). */
+export function serveKill(data: Uint8Array): { killed: boolean; reason?: string } {
+  let req: { pid?: unknown; startTs?: unknown; signal?: unknown };
+  try { req = JSON.parse(dec.decode(data)) as typeof req; } catch { return { killed: false, reason: 'unreadable request' }; }
+  const pid = req.pid;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 1 || typeof req.startTs !== 'string' || !/^\d+$/.test(req.startTs)) {
+    return { killed: false, reason: 'bad request: needs pid and startTs' };
+  }
+  const signal = typeof req.signal === 'string' ? constants.signals[req.signal as keyof typeof constants.signals] : constants.signals.SIGKILL;
+  if (signal === undefined) return { killed: false, reason: `unknown signal ${String(req.signal)}` };
+  // proc.pid.ts is the start in ns since the epoch; /proc/<pid>/stat counts clock ticks since boot
+  const ticks = Number(epochToBootNs(BigInt(req.startTs)) / TICK_NS);
+  const result = killIfStartMatches(pid, ticks, signal);
+  if (result === 'killed') return { killed: true };
+  return { killed: false, reason: result === 'gone' ? 'no such process' : 'start time mismatch' };
 }
 
 export function dropAlert(node: string, stats: CaptureStats, kernelDelta: number, userDelta: number): Alert {
@@ -83,11 +108,12 @@ export function createCaptureStage(): SourceStage {
         { node: ctx.node, driver: { ringBytes: cfg.ringBytes, captureEnv: cfg.captureEnv }, batch: { maxEvents: cfg.batchEvents, maxDelayMs: cfg.batchDelayMs } },
         (batch) => ctx.emitBatch(batch),
       );
+      const toSelection = (types: string[] | 'all') => (types === 'all' ? ALL_EVENT_TYPES : types);
       const askEventTypes = async (): Promise<string[]> => {
         try {
           const reply = await ctx.control.request(EVENT_TYPES_REQUEST, enc.encode(ctx.node), cfg.eventTypesTimeoutMs);
           const types = parseEventTypes(reply);
-          if (types) return types;
+          if (types) return toSelection(types);
           ctx.logger.warn('capture: unreadable event types reply, using the default set');
         } catch {
           ctx.logger.info('capture: no answer on event types, using the default set');
@@ -97,20 +123,13 @@ export function createCaptureStage(): SourceStage {
       capture.start(await askEventTypes());
       ctx.logger.info('capture: running', { syscalls: capture.selectedSyscalls });
 
-      ctx.control.serve(RULES_RELOADED, async () => {
-        const n = capture.setEventTypes(await askEventTypes());
+      ctx.control.serve(RULES_RELOADED, async (data) => {
+        const types = parseEventTypes(data);
+        const n = capture.setEventTypes(types ? toSelection(types) : await askEventTypes());
         ctx.logger.info('capture: selection re-applied', { syscalls: n });
       });
       ctx.control.serve(nodeAction(ctx.node, 'kill'), async (data) => {
-        let req: { pid?: unknown; startTs?: unknown };
-        try { req = JSON.parse(dec.decode(data)) as typeof req; } catch { return enc.encode(JSON.stringify({ result: 'bad-request' })); }
-        const pid = Number(req.pid);
-        const p = capture.table.get(pid);
-        let result: string;
-        if (!Number.isInteger(pid) || pid <= 1 || !p) result = 'unknown';
-        else if (req.startTs !== undefined && String(req.startTs) !== String(p.startTs)) result = 'reused';
-        else result = killIfStartMatches(pid, Number(p.startBootNs / TICK_NS), 9);
-        const reply = enc.encode(JSON.stringify({ pid, result }));
+        const reply = enc.encode(JSON.stringify(serveKill(data)));
         await ctx.control.publish(actionTaken('kill'), reply).catch(() => undefined);
         return reply;
       });
