@@ -3,7 +3,7 @@
  * applied in order), the minimum priority, and `rule_matching`.
  *
  * Config keys (the evaluation stage's section, snake_case as in falco.yaml):
- *   rules: [FILE…]
+ *   rules: [FILE or DIRECTORY…]     # (read by the evaluation stage) loaded in order
  *   rule_selection: [{ disable: { rule: "Read sensitive*" } }, { enable: { tag: "container" } }]
  *   min_priority: notice            # rules below this priority do not run
  *   rule_matching: first | all      # first: stop at the first matching rule per event (Falco's default)
