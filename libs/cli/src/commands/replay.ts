@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { writeSync } from 'node:fs';
 import { compileCondition, compileFormat, parseCondition, type CompiledFilter, type CompiledFormat } from '@peregrine/rules';
+import type { EventBatch } from '@peregrine/event';
 import { readCapture, replayBatches, ScapError } from '@peregrine/scap';
 
 const USAGE = `usage: peregrine replay FILE.scap [--filter COND] [-p FORMAT]
@@ -69,12 +70,16 @@ export function printPlan(filter: string, format: string): PrintPlan {
 }
 
 /** Lines for every matching event of a capture, in order; `error` is set when the file stopped early. */
-export function* printLines(file: string, plan: PrintPlan): Generator<string, ScapError | null> {
-  const gen = replayBatches(readCapture(file));
+export function printLines(file: string, plan: PrintPlan): Generator<string, ScapError | null> {
+  return linesOf(replayBatches(readCapture(file)), plan);
+}
+
+/** Lines for the matching events of batches (a replay, or batches kept from one). */
+export function* linesOf(batches: Iterator<EventBatch, { error: ScapError | null } | void>, plan: PrintPlan): Generator<string, ScapError | null> {
   const { filter, format, always } = plan;
   for (;;) {
-    const r = gen.next();
-    if (r.done) return r.value.error;
+    const r = batches.next();
+    if (r.done) return r.value ? r.value.error : null;
     const batch = r.value;
     for (const ev of batch.events) {
       if (filter && !filter.match(batch, ev)) continue;
