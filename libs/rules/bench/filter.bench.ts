@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import {
-  Direction, FdRole, FdType, L4Proto, MetadataState, NO_REF, SCHEMA_VERSION, SocketFamily, eventTypeByName,
+  Direction, FdRole, FdType, L4Proto, MetadataState, NO_REF, SCHEMA_VERSION, SocketFamily, eventTypeByName, flagValue,
   type ContainerInfo, type EventBatch, type FdInfo, type ProcessInfo, type SyscallEvent,
 } from '@peregrine/event';
 import type { Expr } from '../src/filter/ast.ts';
@@ -72,11 +72,13 @@ const container: ContainerInfo = {
   imageTag: '1.2', imageDigest: '', imageId: '', privileged: false, mounts: [], startTs: T0 - 60_000_000_000n, k8s: null,
   metadata: MetadataState.Complete,
 };
-const READ = 0;
-const WRITE_CREATE = 0o1101;
+// libscap's open flags (flag-tables.ts file_flags)
+const READ = flagValue('file_flags', 'O_RDONLY')!;
+const WRITE_CREATE = flagValue('file_flags', 'O_WRONLY')! | flagValue('file_flags', 'O_CREAT')! | flagValue('file_flags', 'O_TRUNC')!;
+const APPEND = flagValue('file_flags', 'O_WRONLY')! | flagValue('file_flags', 'O_CREAT')! | flagValue('file_flags', 'O_APPEND')!;
 const files = [
   ['/usr/lib/x86_64-linux-gnu/libc.so.6', READ], ['/etc/ld.so.cache', READ], ['/proc/self/status', READ],
-  ['/srv/app/index.js', READ], ['/tmp/upload-1', WRITE_CREATE], ['/var/log/app.log', WRITE_CREATE],
+  ['/srv/app/index.js', READ], ['/tmp/upload-1', WRITE_CREATE], ['/var/log/app.log', APPEND],
   ['/etc/hosts', READ], ['/usr/share/zoneinfo/UTC', READ], ['/srv/app/node_modules/x/index.js', READ],
 ].map(([n, f]) => fileFd(n as string, f as number));
 const shadow = fileFd('/etc/shadow', READ);

@@ -4,6 +4,7 @@
  * lists are expanded (recursively, mixed with literals), and the event types the condition can match are computed.
  */
 import type { EventBatch, SyscallEvent } from '@peregrine/event';
+import { EVENT_TYPES } from '@peregrine/event';
 import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
 import { checkPlan, existsCheck, fieldCheck, literalCheck, modifierCheck, operatorAllowed } from './checks.ts';
 import { StringPrefixSet } from './prefix-trie.ts';
@@ -121,6 +122,8 @@ class Compiler {
   }
 
   private compileBinary(expr: BinaryCheck): Plan {
+    const byType = this.eventTypeTable(expr);
+    if (byType) return byType;
     return this.withOperand(expr.left, expr.pos, (left) => {
       if (!operatorAllowed(left.type, expr.op)) {
         throw this.error(
@@ -149,6 +152,21 @@ class Compiler {
         throw this.error(`${(e as Error).message} for field '${left.display}'`, right.pos, left.display);
       }
     });
+  }
+
+  /** `evt.type = x`, `in`, `!=`: the answer for every event type code, computed once. */
+  private eventTypeTable(expr: BinaryCheck): Plan | null {
+    const { left, right, op, modifier } = expr;
+    if (left.kind !== 'field' || left.name !== 'evt.type' || left.arg !== null) return null;
+    if (right.kind !== 'value' && right.kind !== 'list') return null;
+    const equal = op === '=' || op === '==' || ((op === 'in' || op === 'intersects') && !modifier);
+    const notEqual = op === '!=' && !modifier;
+    if (!(equal && (!modifier || modifier === 'anyof')) && !notEqual) return null;
+    const names = new Set(this.values(modifier || !equal ? 'in' : op, right));
+    if (!equal && names.size !== 1) return null;
+    const table = new Uint8Array(EVENT_TYPES.length);
+    for (const t of EVENT_TYPES) table[t.code] = names.has(t.name) === equal ? 1 : 0;
+    return { kind: 'types', table };
   }
 
   /** Resolves the left side, turning a field error into a positioned one (or a never-matching check). */

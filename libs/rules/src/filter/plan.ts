@@ -17,7 +17,9 @@ export type Plan =
   | { kind: 'not'; child: Plan }
   | { kind: 'never' }
   | { kind: 'test'; get: Accessor; test: (v: NonNullable<Value>) => boolean }
-  | { kind: 'pred'; pred: Predicate };
+  | { kind: 'pred'; pred: Predicate }
+  /** evt.type checks, decided per event type code ahead of time: 1 = passes */
+  | { kind: 'types'; table: Uint8Array };
 
 /**
  * Generated code: the whole condition as one function of `&&`/`||`/`!` over calls to its own accessors and tests,
@@ -40,6 +42,8 @@ export function generate(plan: Plan): Predicate {
         return `((v = ${ref(p.get)}(b, e)) !== null && ${ref(p.test)}(v))`;
       case 'pred':
         return `${ref(p.pred)}(b, e)`;
+      case 'types':
+        return `(${ref(p.table)}[e.type] === 1)`;
     }
   };
   const body = emit(plan);
