@@ -43,7 +43,7 @@ describe('central mode: one watcher through NATS KV, two node enrichers (kube-ap
 
   async function nodeEnricher(node: string) {
     const stage = new EnrichmentStage();
-    const { init, recorded } = stageInit(node, { cluster: 'edge-1', sources: ['central'], metadataWaitMs: 3000, central: { url: nats.url, bucket } });
+    const { init, recorded } = stageInit(node, { cluster: 'edge-1', sources: ['central'], metadataWaitMs: 8000, central: { url: nats.url, bucket } });
     await stage.init(init);
     await stage.sourcesSynced();
     return { stage, recorded };
@@ -99,6 +99,22 @@ describe('central mode: one watcher through NATS KV, two node enrichers (kube-ap
       assert.equal(meta.startTs, 1_795_860_000_000_000_000n);
     } finally {
       await nc.close();
+    }
+  });
+
+  it('catches up after a NATS restart: a pod added while the server was down reaches its node', async () => {
+    const a = await nodeEnricher('node-a');
+    try {
+      await nats.stop();
+      const id = containerIdFor('during-outage');
+      api.upsert('pods', pod({ name: 'during-outage', namespace: 'web', node: 'node-a', containerId: id }));
+      await new Promise((r) => setTimeout(r, 200));
+      await nats.restart();
+      const outs = await handleOne(a.stage, batchFor('node-a', 9, [id], 2));
+      assert.equal(outs[0]!.events.length, 2);
+      assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'during-outage');
+    } finally {
+      await a.stage.close();
     }
   });
 });

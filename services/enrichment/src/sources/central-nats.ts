@@ -40,8 +40,9 @@ export function decodeMeta(key: string, data: Uint8Array): ContainerMeta {
   return { ...(o as unknown as ContainerMeta), startTs: BigInt(o.startTs as string), exited: o.exited === true };
 }
 
+/** A short JetStream timeout: a write lost in a server restart is retried sooner. */
 async function openBucket(nc: NatsConnection, bucket: string): Promise<KV> {
-  return nc.jetstream().views.kv(bucket, { history: 1 });
+  return nc.jetstream({ timeout: 2000 }).views.kv(bucket, { history: 1 });
 }
 
 async function connectWithRetry(url: string, name: string, stopped: () => boolean): Promise<NatsConnection | undefined> {
@@ -85,13 +86,21 @@ export class CentralSource implements MetadataSource {
 
   private async run(sink: MetadataSink): Promise<void> {
     this.nc = await connectWithRetry(this.settings.url, `peregrine-enrichment-${this.node}`, () => this.stopped);
+    if (this.nc) void this.rewatchOnReconnect(this.nc);
     const prefix = `${subjectToken(this.node)}.`;
+    let lastRevision = 0;
     for (let attempt = 0; this.nc && !this.stopped; attempt++) {
       try {
         const kv = await openBucket(this.nc, this.settings.bucket);
-        this.watch = await kv.watch({ key: `${prefix}>`, initializedFn: () => this.resolveInitial() });
+        // After the first snapshot, resume from the last revision seen: changes (deletes too) made meanwhile arrive.
+        this.watch = await kv.watch({
+          key: `${prefix}>`,
+          initializedFn: () => this.resolveInitial(),
+          ...(lastRevision > 0 ? { resumeFromRevision: lastRevision + 1 } : {}),
+        });
         for await (const e of this.watch) {
           attempt = 0;
+          lastRevision = e.revision;
           const id = e.key.slice(prefix.length);
           if (e.operation !== 'PUT') {
             sink.drop(CENTRAL_SOURCE, id);
@@ -109,6 +118,11 @@ export class CentralSource implements MetadataSource {
       }
       if (!this.stopped) await new Promise((r) => setTimeout(r, backoffDelay(RETRY, attempt)));
     }
+  }
+
+  /** A restarted server has lost the watch's ephemeral consumer without telling it: end the watch to re-create it. */
+  private async rewatchOnReconnect(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) if (s.type === 'reconnect') this.watch?.stop();
   }
 }
 
