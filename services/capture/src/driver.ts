@@ -31,6 +31,8 @@ interface Addon {
   abiVersion: number;
 }
 
+const EAGAIN = 11;
+const EINTR = 4;
 const CAP_PERFMON = 38;
 const CAP_BPF = 39;
 const CAP_SYS_ADMIN = 21;
@@ -87,25 +89,32 @@ function step<T>(name: DriverStep, fn: () => T): T {
 }
 
 export class Driver {
-  private readonly native: NativeCapture;
+  private readonly native!: NativeCapture;
 
   /** Loads and attaches the program; nothing is emitted until `select` and `start`. */
   constructor(opts: DriverOptions) {
     const missing = missingPrivileges();
     if (missing.length > 0) throw new MissingPrivilegeError(missing);
     const a = loadAddon();
-    this.native = new a.Capture();
-    try {
-      step('open', () => this.native.open(BPF_OBJECT_PATH));
-      step('configure', () => this.native.configure({
-        ringBytes: opts.ringBytes, wakeupBytes: opts.wakeupBytes, ownTgid: process.pid, captureEnv: opts.captureEnv,
-        argsMax: opts.argsMax, envMax: opts.envMax,
-      }));
-      step('load', () => this.native.load());
-      step('attach', () => this.native.attach());
-    } catch (err) {
-      this.native.close();
-      throw err;
+    // The verifier gives up with EAGAIN when a signal arrives mid-check (SIGCHLD, a profiler's SIGPROF): a failed
+    // load cannot be retried on the same libbpf object, so start again from open.
+    for (let attempt = 1; ; attempt++) {
+      const native = new a.Capture();
+      try {
+        step('open', () => native.open(BPF_OBJECT_PATH));
+        step('configure', () => native.configure({
+          ringBytes: opts.ringBytes, wakeupBytes: opts.wakeupBytes, ownTgid: process.pid, captureEnv: opts.captureEnv,
+          argsMax: opts.argsMax, envMax: opts.envMax,
+        }));
+        step('load', () => native.load());
+        step('attach', () => native.attach());
+        this.native = native;
+        break;
+      } catch (err) {
+        native.close();
+        const retryable = err instanceof DriverError && err.step === 'load' && (err.errno === EAGAIN || err.errno === EINTR);
+        if (!retryable || attempt >= 5) throw err;
+      }
     }
     this.opts = opts;
   }

@@ -47,6 +47,8 @@ function cString(buf: Buffer, start: number, len: number): string {
 }
 
 function resolvePath(base: string, path: string): string {
+  // fast path: already absolute and normal
+  if (path.charCodeAt(0) === 47 && !path.includes('/.') && !path.includes('//')) return path;
   const full = path.startsWith('/') ? path : `${base.endsWith('/') ? base : `${base}/`}${path}`;
   const out: string[] = [];
   for (const part of full.split('/')) {
@@ -72,6 +74,15 @@ export class Tracker {
   readonly counters: TrackerCounters = { records: 0, events: 0, badRecords: 0, unknownSyscalls: 0 };
   private evtNum = 0;
   private v: Record<string, ArgValue> = {};
+  private buf: Buffer = Buffer.alloc(0);
+  private off = 0;
+  private len0 = 0;
+  private len1 = 0;
+  // bound once: reading an argument or a copied string must not allocate a closure per record
+  private readonly iarg = (i: number): number => this.buf.readInt32LE(this.off + S.args + 8 * i);
+  private readonly arg = (i: number): bigint => this.buf.readBigUInt64LE(this.off + S.args + 8 * i);
+  private readonly str0 = (): string => cString(this.buf, this.off + S.$size, this.len0);
+  private readonly str1 = (): string => cString(this.buf, this.off + S.$size + this.len0, this.len1);
 
   constructor(
     private readonly table: ProcTable,
@@ -136,16 +147,17 @@ export class Tracker {
     const pid = buf.readUInt32LE(off + H.pid);
     const p = this.proc(pid);
     const ret = Number(buf.readBigInt64LE(off + S.ret));
-    const arg = (i: number) => buf.readBigUInt64LE(off + S.args + 8 * i);
-    const iarg = (i: number) => buf.readInt32LE(off + S.args + 8 * i);
     const len0 = buf.readUInt16LE(off + S.mem_len);
     const len1 = buf.readUInt16LE(off + S.mem_len + 2);
     const d0 = off + S.$size;
     const d1 = d0 + len0;
     if (d1 + len1 > off + size) { this.counters.badRecords++; return; }
-    const str0 = () => cString(buf, d0, len0);
-    const str1 = () => cString(buf, d1, len1);
-    const dirBase = (dirfd: number) => (dirfd === AT_FDCWD ? p.cwd : p.fds.get(dirfd)?.name ?? p.cwd);
+    // the record being decoded, for the accessors below (no per-record closures: this is the hot path)
+    this.buf = buf; this.off = off; this.len0 = len0; this.len1 = len1;
+    const iarg = this.iarg;
+    const arg = this.arg;
+    const str0 = this.str0;
+    const str1 = this.str1;
     const v: Record<string, ArgValue> = {};
     this.v = v;
     v.res = ret;
@@ -168,7 +180,7 @@ export class Tracker {
         v.dev = kernelDevToUser(buf.readUInt32LE(off + S.dev)); v.ino = buf.readBigUInt64LE(off + S.ino);
         if (ret >= 0) {
           const isDir = (buf.readUInt32LE(off + S.fd_mode) & S_IFMT) === S_IFDIR;
-          fd = newFd(ret, isDir ? FdType.Directory : FdType.File, resolvePath(dirBase(dirfd), path));
+          fd = newFd(ret, isDir ? FdType.Directory : FdType.File, resolvePath(dirfd === AT_FDCWD ? p.cwd : p.fds.get(dirfd)?.name ?? p.cwd, path));
           fd.openFlags = v.flags as number;
           fd.dev = v.dev as number;
           fd.ino = Number(v.ino);
