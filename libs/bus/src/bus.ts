@@ -37,7 +37,7 @@ export interface ConsumeOptions {
   durable: string;
   /** Subject filter, wildcards allowed (e.g. `events.raw.*`). */
   filter: string;
-  /** Upper bound on bytes buffered ahead of the handler. */
+  /** Upper bound on bytes buffered ahead of the handler (NATS: pulls of maxBytes / max_payload messages). */
   maxBytes: number;
   /** Upper bound on messages delivered and not yet acked. */
   maxAckPending: number;

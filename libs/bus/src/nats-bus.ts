@@ -171,13 +171,17 @@ export class NatsBus implements Bus {
     // Bounded pull requests rather than consume(): stopping consume() drops messages already on their way to us,
     // which the server then redelivers only after ack_wait, out of order. A fetch that is allowed to finish hands
     // over everything the server sent, so a drained consumer leaves nothing delivered-but-unseen behind.
+    // Counted in messages, not bytes: a fetch bounded by bytes only ends at its expiry, stalling the stream. Any
+    // message is at most the server's max_payload, so this many never exceed maxBytes.
+    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    const perFetch = Math.max(1, Math.min(opts.maxAckPending, Math.floor(opts.maxBytes / maxPayload)));
     let stopped = false;
     const expires = this.cfg.fetchExpiresMs;
     return {
       stop: () => { stopped = true; },
       async *[Symbol.asyncIterator]() {
         while (!stopped) {
-          const batch = await consumer.fetch({ max_bytes: opts.maxBytes, expires });
+          const batch = await consumer.fetch({ max_messages: perFetch, expires });
           for await (const m of batch) yield adapt(m);
         }
       },

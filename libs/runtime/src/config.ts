@@ -14,9 +14,9 @@ export type ConfigTree = Record<string, unknown>;
 export interface RuntimeSettings {
   /** Batches handled at once per stage; results are still published in input order. */
   concurrency: number;
-  /** A message larger than this is bad input ('oversized'). */
+  /** A message larger than this is bad input ('oversized'). NATS refuses more than its max_payload (1 MiB) anyway. */
   maxMessageBytes: number;
-  /** Bytes a consumer buffers ahead of its handler (JetStream pull max_bytes). */
+  /** Bytes a consumer buffers ahead of its handler (bounds each JetStream pull). */
   maxPendingBytes: number;
   /** Messages delivered and not yet acked, per consumer. */
   maxAckPending: number;
@@ -140,8 +140,8 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     node: (nodeRaw as string | undefined) ?? hostname(),
     runtime: {
       concurrency: positive(rt, 'concurrency', 'runtime', file, 4),
-      maxMessageBytes: positive(rt, 'maxMessageBytes', 'runtime', file, 8 * 2 ** 20),
-      maxPendingBytes: positive(rt, 'maxPendingBytes', 'runtime', file, 16 * 2 ** 20),
+      maxMessageBytes: positive(rt, 'maxMessageBytes', 'runtime', file, 2 ** 20),
+      maxPendingBytes: positive(rt, 'maxPendingBytes', 'runtime', file, 32 * 2 ** 20),
       maxAckPending: positive(rt, 'maxAckPending', 'runtime', file, 256),
       badInputLogIntervalMs: positive(rt, 'badInputLogIntervalMs', 'runtime', file, 10_000, 0),
       drainTimeoutMs: positive(rt, 'drainTimeoutMs', 'runtime', file, 15_000),

@@ -38,7 +38,7 @@ test('loadConfig: file plus env, node from NODE_NAME, stage sections', () => {
     const cfg = loadConfig(file, { NODE_NAME: 'worker-3', PEREGRINE_RUNTIME__CONCURRENCY: '2' });
     assert.equal(cfg.node, 'worker-3');
     assert.equal(cfg.runtime.concurrency, 2);
-    assert.equal(cfg.runtime.maxMessageBytes, 8 * 2 ** 20);
+    assert.equal(cfg.runtime.maxMessageBytes, 2 ** 20);
     assert.equal(cfg.http.port, 9464);
     assert.deepEqual(stageConfig(cfg, 'enrichment'), { cluster: 'prod' });
     assert.deepEqual(stageConfig(cfg, 'evaluation'), {});
