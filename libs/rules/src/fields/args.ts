@@ -3,8 +3,9 @@
  * `evt.arg.X` gives the resolved text when there is one (flags as "O_RDONLY|O_CLOEXEC", errors as "ENOENT", an fd
  * as "<f>/etc/passwd"), `evt.args` gives "name=raw(resolved)" pairs, `evt.rawarg.X` the value itself.
  */
-import type { ArgValue, EventBatch, ParamInfo, SyscallEvent } from '@peregrine/event';
+import type { ArgValue, EventBatch, FdInfo, FlagTable, ParamInfo, SyscallEvent } from '@peregrine/event';
 import { EVENT_TYPES, FD_TYPE_CHAR, FLAG_TABLES, renderEnum, renderFlags } from '@peregrine/event';
+import { memo } from './memo.ts';
 import { errnoName } from './render.ts';
 import type { Accessor, Value } from './types.ts';
 
@@ -41,6 +42,21 @@ function rawText(v: ArgValue, p: ParamInfo | undefined): string {
   return v.family === 2 || v.family === 10 ? `${v.addr}:${v.port}` : v.addr;
 }
 
+/** Flag sets repeat (the same few open flags over and over): render each (table, value) once. */
+const flagTexts = new Map<FlagTable, Map<number, string | null>>();
+function flagsText(table: FlagTable, value: number): string | null {
+  let byValue = flagTexts.get(table);
+  if (!byValue) flagTexts.set(table, (byValue = new Map()));
+  let s = byValue.get(value);
+  if (s === undefined) {
+    s = renderFlags(table, value) || null;
+    if (byValue.size < 4096) byValue.set(value, s);
+  }
+  return s;
+}
+
+const fdText = memo((f: FdInfo) => `<${FD_TYPE_CHAR[f.type]}${L4_CHAR[f.l4proto] ?? ''}>${f.name}`);
+
 /** What libsinsp puts in parentheses after the raw value, or null when nothing resolves. */
 function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: SyscallEvent): string | null {
   if (!p || (typeof v !== 'number' && typeof v !== 'bigint')) return null;
@@ -51,7 +67,7 @@ function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: 
     case 'flags':
     case 'mode': {
       const table = p.table ? FLAG_TABLES[p.table] : undefined;
-      return table ? renderFlags(table, n) || null : null;
+      return table ? flagsText(table, n) : null;
     }
     case 'enum': {
       const table = p.table ? FLAG_TABLES[p.table] : undefined;
@@ -59,7 +75,7 @@ function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: 
     }
     case 'fd': {
       const f = ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
-      return f && f.num === n ? `<${FD_TYPE_CHAR[f.type]}${L4_CHAR[f.l4proto] ?? ''}>${f.name}` : null;
+      return f && f.num === n ? fdText(f) : null;
     }
     default:
       return null;

@@ -35,6 +35,10 @@ function renderMount(m: ContainerMount): string {
   return `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`;
 }
 
+const mountsText = memo((c: ContainerInfo) => c.mounts.map(renderMount).join(','));
+const nsLabelsText = memo((k: K8sInfo) => renderLabels(k.nsLabels));
+const podLabelsText = memo((k: K8sInfo) => renderLabels(k.podLabels));
+
 /** container.mount[N] by index, or container.mount[/dest] by destination path. */
 function mountBinder(read: (m: ContainerMount) => Value): FieldDef['bind'] {
   return (arg) => {
@@ -69,7 +73,7 @@ export const CONTAINER_FIELDS: FieldDef[] = [
   def('container.image.tag', 'string', 'the container image tag', null, () => ({ get: container((c) => orNull(c.imageTag)) })),
   def('container.image.digest', 'string', 'the container image registry digest', null, () => ({ get: container((c) => orNull(c.imageDigest)) })),
   def('container.privileged', 'bool', 'true for containers running as privileged', null, () => ({ get: container((c) => c.privileged) })),
-  def('container.mounts', 'string', 'all mounts as source:dest:mode:rdwr:propagation, comma separated', null, () => ({ get: container((c) => c.mounts.map(renderMount).join(',')) })),
+  def('container.mounts', 'string', 'all mounts as source:dest:mode:rdwr:propagation, comma separated', null, () => ({ get: container(mountsText) })),
   def('container.mount', 'string', 'one mount (by index or destination) as source:dest:mode:rdwr:propagation', keyArg(false), mountBinder(renderMount)),
   def('container.mount.source', 'string', 'the source of a mount (by index or destination)', keyArg(false), mountBinder((m) => m.source)),
   def('container.mount.dest', 'string', 'the destination of a mount (by index or destination)', keyArg(false), mountBinder((m) => m.dest)),
@@ -81,13 +85,13 @@ export const CONTAINER_FIELDS: FieldDef[] = [
 
   def('k8s.ns.name', 'string', 'Kubernetes namespace name', null, () => ({ get: k8s((k) => orNull(k.nsName)) })),
   def('k8s.ns.label', 'string', 'a Kubernetes namespace label (k8s.ns.label[key])', keyArg(false), labelBinder((k) => k.nsLabels)),
-  def('k8s.ns.labels', 'string', 'all Kubernetes namespace labels, as key:value, comma separated', null, () => ({ get: k8s((k) => renderLabels(k.nsLabels)) })),
+  def('k8s.ns.labels', 'string', 'all Kubernetes namespace labels, as key:value, comma separated', null, () => ({ get: k8s(nsLabelsText) })),
   def('k8s.pod.name', 'string', 'Kubernetes pod name', null, () => ({ get: k8s((k) => orNull(k.podName)) })),
   def('k8s.pod.uid', 'string', 'Kubernetes pod UID', null, () => ({ get: k8s((k) => orNull(k.podUid)) })),
   def('k8s.pod.id', 'string', 'Kubernetes pod UID (legacy name of k8s.pod.uid)', null, () => ({ get: k8s((k) => orNull(k.podUid)) })),
   def('k8s.pod.ip', 'string', 'Kubernetes pod IP', null, () => ({ get: k8s((k) => orNull(k.podIp)) })),
   def('k8s.pod.label', 'string', 'a Kubernetes pod label (k8s.pod.label[key])', keyArg(false), labelBinder((k) => k.podLabels)),
-  def('k8s.pod.labels', 'string', 'all Kubernetes pod labels, as key:value, comma separated', null, () => ({ get: k8s((k) => renderLabels(k.podLabels)) })),
+  def('k8s.pod.labels', 'string', 'all Kubernetes pod labels, as key:value, comma separated', null, () => ({ get: k8s(podLabelsText) })),
   def('k8s.workload.kind', 'string', 'kind of the top owner of the pod (Deployment, DaemonSet…)', null, () => ({ get: k8s((k) => orNull(k.workloadKind)) })),
   def('k8s.workload.name', 'string', 'name of the top owner of the pod', null, () => ({ get: k8s((k) => orNull(k.workloadName)) })),
   def('k8s.deployment.name', 'string', 'Kubernetes deployment name', null, () => ({ get: workload('Deployment') })),

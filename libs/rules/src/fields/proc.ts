@@ -17,6 +17,7 @@ export function ancestor(batch: EventBatch, p: ProcessInfo | undefined, n: numbe
 }
 
 const cmdline = memo((p: ProcessInfo) => (p.args.length ? `${p.name} ${p.args.join(' ')}` : p.name));
+const envText = memo((p: ProcessInfo) => (p.env ?? []).join(' '));
 const args = memo((p: ProcessInfo) => p.args.join(' '));
 
 type ProcRead = (p: ProcessInfo, batch: EventBatch, ev: SyscallEvent) => Value;
@@ -85,7 +86,7 @@ export const PROC_FIELDS: FieldDef[] = [
   def('proc.cwd', 'string', 'the current working directory of the event', null, () => ({ get: self((p) => p.cwd) })),
   def('proc.tty', 'number', 'the controlling terminal of the process; 0 for processes without a terminal', null, () => ({ get: self((p) => p.tty) })),
   def('proc.env', 'string', 'the environment variables of the process, or the one named in the argument', keyArg(true), (arg) => ({
-    get: arg === null ? self((p) => (p.env ? p.env.join(' ') : null)) : self((p) => envLookup(p, arg)),
+    get: arg === null ? self((p) => (p.env ? envText(p) : null)) : self((p) => envLookup(p, arg)),
   })),
   def('proc.pname', 'string', 'the name of the parent of the process', null, () => ({ get: parent((p) => p.name) })),
   def('proc.pexe', 'string', 'the first command line argument of the parent process', null, () => ({ get: parent((p) => p.exe) })),
