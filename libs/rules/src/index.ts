@@ -10,6 +10,9 @@ export { Ruleset, type RuleSummary } from './ruleset/ruleset.ts';
 export {
   parseRulesConfig, globToRegExp, DEFAULT_RULES_CONFIG, RuleMatching, type RulesConfig, type SelectionStep,
 } from './ruleset/config.ts';
+export {
+  parseAppendOutput, expandEnv, type AppendOutputEntry, type AppendMatch, type ExtraField,
+} from './ruleset/append-output.ts';
 export { RulesReloader, type ReloaderOptions, type ReloadLogger } from './ruleset/reloader.ts';
 export { alertUuid, isoTimeNs, buildAlert } from './ruleset/alert.ts';
 export {

@@ -1,8 +1,13 @@
 /**
  * The evaluation stage's config section: `rules` (rules files or directories of them, loaded in order; default our
  * own `rules/` directory) plus the
- * rules engine's keys (rule_selection, min_priority, rule_matching, time_format_iso_8601; see @peregrine/rules),
- * and `watch_rules` (reload when a rules file changes; default true).
+ * rules engine's keys (rule_selection, min_priority, rule_matching, time_format_iso_8601, append_output; see
+ * @peregrine/rules), and `watch_rules` (reload when a rules file changes; default true).
+ *
+ * Without an `append_output` key the stage uses DEFAULT_APPEND_OUTPUT: every `syscall` rule gets the extra_fields
+ * container.id, container.name, container.image.repository, k8s.ns.name and k8s.pod.name in output_fields (not in
+ * the text). Upstream rules dropped `%container.info`, and a Kubernetes user needs the pod and container of an alert.
+ * Fields a rule's output already has keep their place. `append_output: []` turns this off.
  */
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +16,13 @@ import { RulesConfigError, parseRulesConfig, type RulesConfig } from '@peregrine
 
 /** The repository's `rules/` directory: our default rules. */
 export const DEFAULT_RULES_DIR = fileURLToPath(new URL('../../../rules/', import.meta.url));
+
+export const DEFAULT_APPEND_OUTPUT = [
+  {
+    match: { source: 'syscall' },
+    extra_fields: ['container.id', 'container.name', 'container.image.repository', 'k8s.ns.name', 'k8s.pod.name'],
+  },
+] as const;
 
 export interface EvaluationConfig {
   rules: string[];
@@ -35,5 +47,6 @@ export function parseEvaluationConfig(raw: Record<string, unknown>): EvaluationC
   if (raw.watch_rules !== undefined && typeof raw.watch_rules !== 'boolean') {
     throw new RulesConfigError('watch_rules', 'must be true or false');
   }
-  return { rules, watchRules: raw.watch_rules !== false, engine: parseRulesConfig(raw) };
+  const engine = parseRulesConfig(raw.append_output === undefined ? { ...raw, append_output: DEFAULT_APPEND_OUTPUT } : raw);
+  return { rules, watchRules: raw.watch_rules !== false, engine };
 }

@@ -9,7 +9,11 @@ import type { Collector } from './collector.ts';
 import type { Diagnostics } from './diagnostics.ts';
 import { applyExceptions } from './exceptions.ts';
 import type { RuleInfo } from './items.ts';
-import { compileCondition, compileFormat, isConditionError, isUnknownFieldError, parseCondition, type CompiledFilter, type CompiledFormat } from './language.ts';
+import { ruleAppendix, type AppendOutputEntry } from '../ruleset/append-output.ts';
+import {
+  compileCondition, compileFormat, isConditionError, isUnknownFieldError, parseCondition, type CompiledFilter, type CompiledFormat,
+  type FormatField,
+} from './language.ts';
 import { conditionRefs } from './refs.ts';
 import type { SourceText } from './source.ts';
 import { ItemError } from './yaml-values.ts';
@@ -28,6 +32,8 @@ export interface CompiledRule {
   output: string;
   filter: CompiledFilter;
   format: CompiledFormat;
+  /** append_output's extra_fields for this rule: in output_fields after the format's own, never in the text. */
+  extraFields: readonly FormatField[];
   /** evt.type names the rule can match; null when it has no event-type gate. */
   eventTypes: ReadonlySet<string> | null;
   capture: boolean;
@@ -42,7 +48,7 @@ const CONTAINER_INFO = '%container.info';
 /** Falco warns when a rule's gate is missing or wider than this many event types. */
 const MAX_GATE = 100;
 
-export function compileCollected(collector: Collector, diags: Diagnostics): CompiledRule[] {
+export function compileCollected(collector: Collector, diags: Diagnostics, appendOutput: readonly AppendOutputEntry[] = []): CompiledRule[] {
   const usedLists = new Set<string>();
   const usedMacros = new Set<string>();
   const lists = expandLists(collector, usedLists);
@@ -55,7 +61,7 @@ export function compileCollected(collector: Collector, diags: Diagnostics): Comp
   const rules: CompiledRule[] = [];
   let order = 0;
   for (const info of collector.rules.values()) {
-    const rule = compileRule(info, diags, macros, lists, macroTexts, usedMacros, usedLists, order);
+    const rule = compileRule(info, diags, macros, lists, macroTexts, usedMacros, usedLists, order, appendOutput);
     if (rule) {
       rules.push(rule);
       order++;
@@ -138,6 +144,7 @@ function compileRule(
   usedMacros: Set<string>,
   usedLists: Set<string>,
   order: number,
+  appendOutput: readonly AppendOutputEntry[],
 ): CompiledRule | null {
   const item = `rule '${info.name}'`;
   const position = info.place.file.position(info.place.offset);
@@ -186,6 +193,10 @@ function compileRule(
     diags.warn(LoadCode.DeprecatedItem, '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.', position, item);
     outputText = outputText.replaceAll(CONTAINER_INFO, '');
   }
+  // Appended after the rule's own text, so error offsets inside that text stay right; the config checked its part.
+  const tags = [...info.tags].sort();
+  const appendix = ruleAppendix(appendOutput, { name: info.name, source: info.source, tags });
+  outputText += appendix.output;
   let format: CompiledFormat;
   try {
     format = compileFormat(outputText);
@@ -209,12 +220,13 @@ function compileRule(
     desc: info.desc,
     priority: info.priority,
     source: info.source,
-    tags: [...info.tags].sort(),
+    tags,
     enabled: info.enabled,
     condition: condition.text,
     output: outputText,
     filter,
     format,
+    extraFields: appendix.fields,
     eventTypes,
     capture: info.capture,
     captureDuration: info.captureDuration,

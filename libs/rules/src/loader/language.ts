@@ -6,7 +6,7 @@ import { FilterCompileError, FilterSyntaxError, FormatError, type ConditionError
 
 export { parseCondition } from '../filter/parser.ts';
 export { compileCondition, type CompiledFilter } from '../filter/compiler.ts';
-export { compileFormat, type CompiledFormat } from '../format/format.ts';
+export { compileFormat, type CompiledFormat, type FormatField } from '../format/format.ts';
 
 export function isConditionError(e: unknown): e is ConditionError {
   return e instanceof FilterSyntaxError || e instanceof FilterCompileError || e instanceof FormatError;

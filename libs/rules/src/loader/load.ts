@@ -31,7 +31,7 @@ export function checkRules(texts: readonly RulesText[], config: RulesConfig = DE
   const collector = new Collector();
   for (const t of texts) readRulesFile(new RulesFile(t.name, t.content), collector, diags);
   if (diags.hasErrors) return { ruleset: null, diagnostics: diags.all };
-  const rules = compileCollected(collector, diags);
+  const rules = compileCollected(collector, diags, config.appendOutput);
   if (diags.hasErrors) return { ruleset: null, diagnostics: diags.all };
   return { ruleset: new Ruleset(rules, diags.all, config), diagnostics: diags.all };
 }

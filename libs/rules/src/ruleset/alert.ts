@@ -53,6 +53,8 @@ export function buildAlert(rule: CompiledRule, batch: EventBatch, ev: SyscallEve
     const v: unknown = f.get(batch, ev);
     outputFields[f.name] = typeof v === 'bigint' ? Number(v) : v === undefined ? null : (v as string | number | boolean | null);
   }
+  // A key the output already has keeps its place (assignment to an existing key does not move it).
+  for (const f of rule.extraFields) outputFields[f.name] = f.get(batch, ev);
   const prefixTime = iso8601Prefix ? evtTimeIso(ev.ts) : evtTime(ev.ts);
   return {
     uuid: alertUuid(batch.node, ev.num, ev.ts, rule.name),

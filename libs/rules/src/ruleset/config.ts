@@ -8,9 +8,11 @@
  *   min_priority: notice            # rules below this priority do not run
  *   rule_matching: first | all      # first: stop at the first matching rule per event (Falco's default)
  *   time_format_iso_8601: false     # the time prefix of `output`
+ *   append_output: [{ match: { source, tags, rule }, extra_output, extra_fields }]   # see append-output.ts
  */
 import { parsePriority, type Priority } from '@peregrine/event';
 import { RulesConfigError } from '../errors.ts';
+import { parseAppendOutput, type AppendOutputEntry } from './append-output.ts';
 
 export const RuleMatching = { First: 'first', All: 'all' } as const;
 export type RuleMatching = (typeof RuleMatching)[keyof typeof RuleMatching];
@@ -27,6 +29,8 @@ export interface RulesConfig {
   minPriority: Priority;
   ruleMatching: RuleMatching;
   timeFormatIso8601: boolean;
+  /** Applied at load, in order, to the rules each entry matches. */
+  appendOutput: readonly AppendOutputEntry[];
 }
 
 export const DEFAULT_RULES_CONFIG: RulesConfig = {
@@ -34,6 +38,7 @@ export const DEFAULT_RULES_CONFIG: RulesConfig = {
   minPriority: 'Debug',
   ruleMatching: RuleMatching.First,
   timeFormatIso8601: false,
+  appendOutput: [],
 };
 
 /** Reads the config keys above from a stage's config section; throws RulesConfigError naming the key. */
@@ -58,6 +63,7 @@ export function parseRulesConfig(raw: Record<string, unknown>): RulesConfig {
     if (!Array.isArray(raw.rule_selection)) throw new RulesConfigError('rule_selection', 'must be a list');
     raw.rule_selection.forEach((step, i) => out.selection.push(parseStep(step, i)));
   }
+  if (raw.append_output !== undefined) out.appendOutput = parseAppendOutput(raw.append_output);
   return out;
 }
 
