@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { actionTaken, NatsBus, parseNatsConfig, parseStreamsConfig } from '@peregrine/bus';
 import createStage, { type ActionRecord } from '@peregrine/output';
 import type { AlertStage } from '@peregrine/runtime';
-import { sharedNats } from '../support/nats.ts';
+import { startNats } from '../support/nats.ts';
 import { processStartNs, serveKill } from './support/kill-responder.ts';
 import { handlerContext, makeAlert, makeInit, spans } from './support/stage-harness.ts';
 
@@ -37,7 +37,9 @@ const RULES = `
 const alive = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
 
 test('kill: a real process matched by an alert is killed; a reused pid (start time mismatch) is not; dry_run sends nothing', async (t) => {
-  const { url } = await sharedNats();
+  // Our own server, not sharedNats(): its child would keep this test process alive when run outside CI.
+  const nats = await startNats();
+  const { url } = nats;
   const dir = mkdtempSync(join(tmpdir(), 'peregrine-kill-'));
   writeFileSync(join(dir, 'responses.yaml'), RULES);
   const bus = await NatsBus.connect(parseNatsConfig({ servers: url }), parseStreamsConfig(undefined));
@@ -51,6 +53,7 @@ test('kill: a real process matched by an alert is killed; a reused pid (start ti
     for (const v of victims) if (alive(v)) v.kill('SIGKILL');
     await stage.close?.();
     await bus.close();
+    await nats.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
   await stage.init!(makeInit({ stateDir: join(dir, 'state'), destinations: [], responses: { rulesFile: join(dir, 'responses.yaml') } }, bus.control, node).init);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBus } from '@peregrine/bus';
 import createStage from '@peregrine/output';
+import type { AlertStage } from '@peregrine/runtime';
 import { handlerContext, makeAlert, makeInit } from './support/stage-harness.ts';
 
 const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
@@ -16,7 +17,7 @@ test('alerts reach only the destinations whose rule, tag, namespace, source and 
   t.after(async () => { await bus.close(); rmSync(dir, { recursive: true, force: true }); });
   const file = (name: string) => join(dir, `${name}.jsonl`);
   const dest = (name: string, extra: Record<string, unknown>) => ({ name, type: 'file', path: file(name), format: 'json', ...extra });
-  const stage = createStage();
+  const stage = createStage() as AlertStage;
   const { init } = makeInit({
     stateDir: join(dir, 'state'),
     customFields: { cluster: 'eu-1' },

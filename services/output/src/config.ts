@@ -1,9 +1,8 @@
 /**
- * The `output:` section of the config file. Every key is optional; with no destinations configured alerts go to
+ * The output stage's section of the config file (`stages.output`). Every key is optional; with no destinations configured alerts go to
  * stdout as text, as Falco's do.
  *
  *   stateDir: .peregrine/output        # spools (per destination) and the flood-control journal
- *   subjectTemplate: falco.<priority>.<rule>
  *   customFields: { cluster: prod }    # added to output_fields on every destination
  *   dedup: { windowSeconds: 0, keyFields: [] }
  *   rateLimit: { perRule: 0, intervalSeconds: 60 }
@@ -16,7 +15,6 @@ import { isTree, num, optStr, str, strList, strMap, tree, type Tree } from './co
 import { OutputConfigError } from './errors.ts';
 import type { RetryPolicy } from './runner.ts';
 import { readRoute, type RouteSpec } from './route.ts';
-import { DEFAULT_SUBJECT_TEMPLATE } from './subject-template.ts';
 
 export const DESTINATION_TYPES = ['stdout', 'file', 'webhook', 'syslog', 'slack', 'chat', 'loki', 'prometheus'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
@@ -55,7 +53,6 @@ export interface ResponsesConfig {
 
 export interface OutputConfig {
   stateDir: string;
-  subjectTemplate: string;
   dedup: DedupConfig;
   rateLimit: RateLimitConfig;
   retry: RetryPolicy;
@@ -90,7 +87,6 @@ export function parseOutputConfig(raw: unknown): OutputConfig {
   const initialMs = num(retry, 'initialMs', 'output.retry', 500, 1);
   return {
     stateDir: str(root, 'stateDir', 'output', join(process.cwd(), '.peregrine', 'output')),
-    subjectTemplate: str(root, 'subjectTemplate', 'output', DEFAULT_SUBJECT_TEMPLATE),
     dedup: { windowSeconds: num(dedup, 'windowSeconds', 'output.dedup', 0), keyFields: strList(dedup, 'keyFields', 'output.dedup') },
     rateLimit: { perRule: num(rate, 'perRule', 'output.rateLimit', 0), intervalSeconds: num(rate, 'intervalSeconds', 'output.rateLimit', 60, 0.001) },
     retry: { initialMs, maxMs: Math.max(initialMs, num(retry, 'maxMs', 'output.retry', 30_000, 1)) },

@@ -6,8 +6,6 @@ const factory: StageFactory = createOutputStage;
 export default factory;
 
 export { createOutputStage, STAGE_NAME } from './stage.ts';
-export { compileSubjectTemplate, DEFAULT_SUBJECT_TEMPLATE } from './subject-template.ts';
-export type { SubjectRenderer } from './subject-template.ts';
 export { parseOutputConfig, DESTINATION_TYPES } from './config.ts';
 export type { OutputConfig, DestinationSpec, DestinationType, DedupConfig, RateLimitConfig, ResponsesConfig } from './config.ts';
 export { COUNT_FIELD, textLine } from './alert-format.ts';
