@@ -63,6 +63,19 @@ function stdoutAlerts(): AlertStage {
   };
 }
 
+/**
+ * `run --all` prints alerts as Falco JSON lines on stdout: through the built-in output stage's stdout destination
+ * when it runs and the user configured no destinations, or through a small stdout stage when no output stage runs.
+ */
+function printAlertsOnStdout(stages: HostedStage[]): void {
+  const output = stages.find((s) => s.name === 'output');
+  if (!output) {
+    stages.push({ name: 'stdout', stage: stdoutAlerts(), config: {}, next: undefined });
+    return;
+  }
+  output.config = { destinations: [{ type: 'stdout', format: 'json' }], ...output.config };
+}
+
 async function hostedStages(cfg: LoadedConfig, pipeline: PipelineEntry[], names: string[]): Promise<HostedStage[]> {
   const entries = names.map((n) => findStage(pipeline, n, cfg.file));
   const order = (e: PipelineEntry) => { const i = pipeline.indexOf(e); return i < 0 ? pipeline.length : i; };
@@ -105,7 +118,7 @@ export async function run(argv: string[]): Promise<number> {
     const names = args.all ? pipeline.map((e) => e.name) : args.stages;
     telemetry = startTelemetry({ serviceName: `peregrine-${args.all ? 'all' : names.join('-')}`, sampleRatio: cfg.sampleRatio });
     stages = await hostedStages(cfg, pipeline, names);
-    if (args.all) stages.push({ name: 'stdout', stage: stdoutAlerts(), config: {}, next: undefined });
+    if (args.all) printAlertsOnStdout(stages);
     bus = await connectBus(args, cfg);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StageLoadError || e instanceof TelemetryConfigError || (e as Error).name === 'BusConfigError') {
