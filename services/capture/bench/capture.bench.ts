@@ -56,6 +56,7 @@ const bare = {
 };
 
 let published = 0;
+const cpu0 = process.cpuUsage();
 const capture = new Capture({ node: 'bench', batch: { maxEvents: 2000, maxDelayMs: 50 } }, async (b) => { published += b.events.length; });
 capture.start(DEFAULT_RULE_EVENT_TYPES);
 await sleep(200);
@@ -70,19 +71,25 @@ under.open = await medianOf(5, loops, ['openclose', OPEN_N]);
 await sleep(200);
 const after = capture.stats();
 const rss = process.memoryUsage().rss;
+const cpu = process.cpuUsage(cpu0);
 capture.stop();
+// bare again after capture is gone: the machine's drift shows in the two bare figures
+const bare2 = { tar: await medianOf(5, 'sh', TAR), getpid: await medianOf(5, loops, ['getpid', GETPID_N]), open: await medianOf(5, loops, ['openclose', OPEN_N]) };
+const mean = (a: number, b: number) => (a + b) / 2;
 
 // open/close loop: 2 events per iteration (openat + close), 5 runs
 const openEvents = (after.events - openStart) / 5;
-const perEventUs = ((under.open - bare.open) * 1000) / Math.max(openEvents, 1);
+const perEventUs = ((under.open - (bare.open + bare2.open) / 2) * 1000) / Math.max(openEvents, 1);
 
 console.log('workload                     bare ms   capture ms   ratio');
 const row = (name: string, b: number, u: number) =>
   console.log(`${name.padEnd(28)} ${b.toFixed(1).padStart(8)} ${u.toFixed(1).padStart(12)} ${(u / b).toFixed(2).padStart(7)}x`);
-row('tar /usr/include+doc', bare.tar, under.tar);
-row(`getpid x${GETPID_N} (unselected)`, bare.getpid, under.getpid);
-row(`open+close x${OPEN_N} (selected)`, bare.open, under.open);
+row('tar /usr/include+doc', mean(bare.tar, bare2.tar), under.tar);
+row(`getpid x${GETPID_N} (unselected)`, mean(bare.getpid, bare2.getpid), under.getpid);
+row(`open+close x${OPEN_N} (selected)`, mean(bare.open, bare2.open), under.open);
+console.log(`bare before/after capture (ms): tar ${bare.tar.toFixed(0)}/${bare2.tar.toFixed(0)}, getpid ${bare.getpid.toFixed(0)}/${bare2.getpid.toFixed(0)}, open ${bare.open.toFixed(0)}/${bare2.open.toFixed(0)}`);
 console.log(`cost per emitted event: ${perEventUs.toFixed(2)} us (${openEvents.toFixed(0)} events per open/close run)`);
+console.log(`capture process CPU (decode, state, batches; drain thread included): ${(((cpu.user + cpu.system) * 1000) / Math.max(after.events - before.events, 1)).toFixed(0)} ns per event`);
 console.log(`events into batches: ${after.events - before.events}, published: ${published}, kernel drops: ${after.kernelDrops - before.kernelDrops}, batch drops: ${after.droppedEvents}`);
 console.log(`RSS with capture running: ${(rss / 1048576).toFixed(0)} MiB, thread table: ${after.procs} procs, ${after.fds} fds`);
 
@@ -115,7 +122,7 @@ const drops = driver.drops().reduce((a, n) => a + n, 0) - dropsBefore;
 driver.close();
 lat.sort((a, b) => a - b);
 const pct = (p: number) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(lat.length * p))].toFixed(2) : 'n/a');
-console.log(`all syscalls selected: getpid x3000000 took ${allMs.toFixed(0)} ms (bare ${(bare.getpid * 1.5).toFixed(0)} ms)`);
+console.log(`all syscalls selected: getpid x3000000 took ${allMs.toFixed(0)} ms (bare ${(mean(bare.getpid, bare2.getpid) * 1.5).toFixed(0)} ms)`);
 console.log(`  delivered into JS: ${delivered} records, ${(delivered / (allMs / 1000) / 1e6).toFixed(2)} M events/s during the loop (${(delivered / secs / 1e6).toFixed(2)} M/s over ${secs.toFixed(2)} s), drops: ${drops}`);
 console.log(`  batch delivery latency (last record of a batch, ms): p50 ${pct(0.5)} p90 ${pct(0.9)} p99 ${pct(0.99)}`);
 console.log(`  RSS: ${(process.memoryUsage().rss / 1048576).toFixed(0)} MiB`);

@@ -6,7 +6,7 @@ export { containerFromCgroupPath, containerFromProcCgroup, type ContainerRef } f
 export { killIfStartMatches, missingPrivileges } from './driver.ts';
 export { CaptureConfigError, DriverError, MissingPrivilegeError } from './errors.ts';
 export { DEFAULT_RULE_EVENT_TYPES, STATE_EVENT_TYPES } from './syscalls.ts';
-export { createCaptureStage, parseEventTypes, serveKill } from './stage.ts';
+export { createCaptureStage, dropAlert, parseConfig, parseEventTypes, serveKill } from './stage.ts';
 
 const factory: StageFactory = createCaptureStage;
 export default factory;
