@@ -10,6 +10,9 @@ import { loadRules } from '../loader/load.ts';
 import type { RulesConfig } from './config.ts';
 import type { Ruleset } from './ruleset.ts';
 
+/** The names the kubelet's atomic writer renames when it updates a mounted ConfigMap or Secret. */
+const KUBELET_SWAP = new Set(['..data', '..data_tmp']);
+
 export interface ReloadLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
@@ -104,6 +107,9 @@ export class RulesReloader {
   /**
    * Directories, not files: an editor's save-by-rename replaces the file and would end a watch on it. A rules
    * directory reacts to any *.yaml in it (files added or removed too); a file's directory only to that file.
+   * A mounted ConfigMap changes by the kubelet swapping the `..data` symlink (via `..data_tmp`) that every file
+   * links through, so the files' own names never show up: those two names count as a change of everything watched
+   * in that directory.
    */
   private watchDirectories(): void {
     const byDir = new Map<string, Set<string> | 'any'>();
@@ -121,7 +127,8 @@ export class RulesReloader {
       const w = watch(dir, (_event, name) => {
         if (name === null) return;
         const n = name.toString();
-        if (names === 'any' ? n.endsWith('.yaml') || n.endsWith('.yml') : names.has(n)) this.schedule(`file changed: ${n}`);
+        if (KUBELET_SWAP.has(n)) this.schedule(`configmap updated: ${dir}`);
+        else if (names === 'any' ? n.endsWith('.yaml') || n.endsWith('.yml') : names.has(n)) this.schedule(`file changed: ${n}`);
       });
       w.on('error', (err) => this.opts.logger.error('rules watch failed', { dir, error: String(err) }));
       w.unref();

@@ -4,7 +4,7 @@
  */
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_RULES_CONFIG, RulesFileError, RulesLoadError, RulesReloader, loadRules, type Ruleset } from '../../src/index.ts';
@@ -22,6 +22,32 @@ function waitFor(check: () => boolean, ms = 5000): Promise<void> {
     };
     tick();
   });
+}
+
+/**
+ * A ConfigMap volume as the kubelet's atomic writer lays it out: the files in a timestamped directory, `..data` a
+ * symlink to it, each file a symlink through `..data`. An update writes a new timestamped directory, points
+ * `..data_tmp` at it, renames that over `..data`, and removes the old directory.
+ */
+class ConfigMapVolume {
+  private current = '';
+  private version = 0;
+  constructor(readonly dir: string) {}
+
+  publish(files: Record<string, string>): void {
+    const stamped = `..2026_11_28_11_00_00.${String(++this.version).padStart(9, '0')}`;
+    mkdirSync(join(this.dir, stamped));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, stamped, name), content);
+    if (this.current === '') {
+      symlinkSync(stamped, join(this.dir, '..data'));
+      for (const name of Object.keys(files)) symlinkSync(join('..data', name), join(this.dir, name));
+    } else {
+      symlinkSync(stamped, join(this.dir, '..data_tmp'));
+      renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
+      rmSync(join(this.dir, this.current), { recursive: true });
+    }
+    this.current = stamped;
+  }
 }
 
 describe('RulesReloader', () => {
@@ -108,5 +134,40 @@ describe('RulesReloader', () => {
     writeFileSync(file, rule('AfterHup'));
     process.kill(process.pid, 'SIGHUP');
     await waitFor(() => reloader!.current.rules[0]!.name === 'AfterHup');
+  });
+
+  describe('a mounted ConfigMap (kubelet ..data swap)', () => {
+    let volume: ConfigMapVolume;
+    beforeEach(() => {
+      mkdirSync(join(dir, 'rules'));
+      volume = new ConfigMapVolume(join(dir, 'rules'));
+      volume.publish({ 'rules.yaml': rule('Initial') });
+    });
+
+    it('a watched file reloads with the new text when ..data is swapped; a broken version keeps the running rules', async () => {
+      const rulesFile = join(volume.dir, 'rules.yaml');
+      assert.equal(readlinkSync(rulesFile), join('..data', 'rules.yaml'));
+      reloader = await RulesReloader.start({ files: [rulesFile], config: DEFAULT_RULES_CONFIG, logger, sighup: false, debounceMs: 50 });
+      assert.deepEqual(reloader.current.rules.map((r) => r.name), ['Initial']);
+
+      volume.publish({ 'rules.yaml': rule('Updated', 'evt.type = execve and proc.name = zsh') });
+      await waitFor(() => reloader!.current.rules[0]!.name === 'Updated');
+      assert.equal(reloader.current.rules[0]!.condition, 'evt.type = execve and proc.name = zsh');
+      assert.deepEqual(logs.find((l) => l.msg === 'rules reloaded')!.fields, { reason: `configmap updated: ${volume.dir}`, rules: 1 });
+
+      const running = reloader.current;
+      volume.publish({ 'rules.yaml': rule('Broken', 'evt.type = execve and (') });
+      await waitFor(() => logs.some((l) => l.level === 'error'));
+      assert.equal(reloader.current, running);
+      assert.equal(reloader.current.rules[0]!.name, 'Updated');
+    });
+
+    it('a watched ConfigMap directory reloads on the swap too', async () => {
+      reloader = await RulesReloader.start({ files: [volume.dir], config: DEFAULT_RULES_CONFIG, logger, sighup: false, debounceMs: 50 });
+      assert.deepEqual(reloader.current.rules.map((r) => r.name), ['Initial']);
+      volume.publish({ 'rules.yaml': rule('Initial') + rule('Added') });
+      await waitFor(() => reloader!.current.rules.length === 2);
+      assert.deepEqual(reloader.current.rules.map((r) => r.name), ['Initial', 'Added']);
+    });
   });
 });
