@@ -1,5 +1,5 @@
 /**
- * Falco output format strings: text with `%field`, `%field[arg]`, `%Nfield` (padded to N characters),
+ * Falco output format strings: text with `%field`, `%field[arg]`, `%Nfield` (exactly N characters),
  * `%tolower(field)` or `%(tolower(field))` for transformers, and `%%` for a literal percent. A field with no value
  * renders as `<NA>`. Compiled once into literal chunks and field readers.
  */
@@ -143,7 +143,8 @@ function renderer(chunks: readonly Chunk[]): CompiledFormat['render'] {
       if (typeof c === 'string') out += c;
       else {
         const s = toText(c.op.get(batch, ev));
-        out += c.width > s.length ? s.padEnd(c.width) : s;
+        // %Nfield: exactly N characters, padded or cut (sysdig prints [%2evt.type] as [so])
+        out += c.width === 0 ? s : s.length > c.width ? s.slice(0, c.width) : s.padEnd(c.width);
       }
     }
     return out;
