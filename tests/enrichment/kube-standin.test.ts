@@ -183,4 +183,22 @@ describe('enrichment with the kube-apiserver stand-in', () => {
       await stage.close();
     }
   });
+
+  it('reports a pod only once its owners are listed, so the first event already names the Deployment', async () => {
+    const id = containerIdFor('owned-late');
+    api.upsert('replicasets', ownedBy('cart-66b9c', 'shop', { kind: 'Deployment', name: 'cart' }));
+    api.upsert('pods', pod({ name: 'cart-66b9c-p2m4s', namespace: 'shop', node: NODE, containerId: id, owner: { kind: 'ReplicaSet', name: 'cart-66b9c' } }));
+    api.listDelayMs.replicasets = 300;
+    const stage = new EnrichmentStage();
+    const { init } = stageInit(NODE, { cluster: 'c', sources: ['kube'], metadataWaitMs: 5000, kube: { apiServer: api.url, insecureSkipTlsVerify: true } });
+    try {
+      await stage.init(init);
+      const [out] = await handleOne(stage, batchFor(NODE, 8, [id]));
+      assert.equal(out!.containers[0]!.k8s?.workloadKind, 'Deployment');
+      assert.equal(out!.containers[0]!.k8s?.workloadName, 'cart');
+    } finally {
+      delete api.listDelayMs.replicasets;
+      await stage.close();
+    }
+  });
 });

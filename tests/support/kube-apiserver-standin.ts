@@ -64,6 +64,8 @@ const SELECTABLE: Record<string, (o: KubeObject) => string> = {
 
 export class KubeApiServerStandIn {
   readonly requests: RecordedRequest[] = [];
+  /** Delays list answers per resource, as a slow or loaded API server would. */
+  readonly listDelayMs: Partial<Record<Resource, number>> = {};
   private readonly objects = new Map<Resource, Map<string, KubeObject>>();
   private readonly history: HistoryEntry[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -249,6 +251,8 @@ export class KubeApiServerStandIn {
       if (method !== 'GET') return sendStatus(res, 405, 'MethodNotAllowed', `${method} on a collection`);
       const selector = parseFieldSelector(query.fieldSelector ?? '', resource);
       if (query.watch === 'true' || query.watch === '1') return this.watch(resource, namespace, selector, query, res);
+      const delay = this.listDelayMs[resource] ?? 0;
+      if (delay > 0) return void setTimeout(() => this.list(resource, namespace, selector, query, res), delay);
       return this.list(resource, namespace, selector, query, res);
     }
     const current = this.get(resource, namespace, name);

@@ -28,12 +28,19 @@ interface PodState {
   ids: Set<string>;
 }
 
+/** How long pods wait for the first list of namespaces and owners before being reported without them. */
+const SUPPORT_WAIT_MS = 5000;
+
 export class KubeWatcher implements OwnerLookup {
   private readonly pods = new Map<string, PodState>();
   private readonly nsLabels = new Map<string, Record<string, string>>();
   private readonly topOwners = new Map<string, { kind: string; name: string }>();
   private readonly reflectors: Reflector<ListedObject>[] = [];
-  private pendingSync: number;
+  /** Resources listed at least once. */
+  private readonly listed = new Set<string>();
+  /** Until namespaces and owners are listed, pods are held back so their first report is whole. */
+  private podsHeld = true;
+  private supportTimer: NodeJS.Timeout | undefined;
   private readonly syncedPromise: Promise<void>;
   private resolveSynced!: () => void;
 
@@ -44,7 +51,7 @@ export class KubeWatcher implements OwnerLookup {
     const fieldSelector = opts.node ? `spec.nodeName=${opts.node}` : undefined;
     const common = { watch, backoff: opts.backoff, pageSize: opts.pageSize, watchTimeoutSeconds: opts.watchTimeoutSeconds };
     const hooks = (resource: string) => ({
-      onSynced: () => this.synced1(),
+      onSynced: () => this.synced1(resource),
       onError: (err: unknown) => opts.onError?.(resource, err),
       onRelist: (reason: string) => opts.onRelist?.(resource, reason),
     });
@@ -76,15 +83,17 @@ export class KubeWatcher implements OwnerLookup {
         onDelete: (key) => this.setOwner('Job', ...splitKey(key), undefined),
       }));
     }
-    this.pendingSync = this.reflectors.length;
     this.syncedPromise = new Promise((r) => { this.resolveSynced = r; });
   }
 
   start(): void {
     for (const r of this.reflectors) r.start();
+    // An API server that refuses namespaces or owners (RBAC) must not hold pods back for ever.
+    this.supportTimer = setTimeout(() => this.supportReady(), SUPPORT_WAIT_MS);
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.supportTimer);
     await Promise.all(this.reflectors.map((r) => r.stop()));
   }
 
@@ -101,8 +110,21 @@ export class KubeWatcher implements OwnerLookup {
     this.reflectors.push(r as unknown as Reflector<ListedObject>);
   }
 
-  private synced1(): void {
-    if (this.pendingSync > 0 && --this.pendingSync === 0) this.resolveSynced();
+  private synced1(resource: string): void {
+    this.listed.add(resource);
+    const all = this.reflectors.length;
+    if (this.listed.size === all - 1 && !this.listed.has('pods')) this.supportReady();
+    if (this.listed.size === all) {
+      this.supportReady();
+      this.resolveSynced();
+    }
+  }
+
+  private supportReady(): void {
+    clearTimeout(this.supportTimer);
+    if (!this.podsHeld) return;
+    this.podsHeld = false;
+    for (const s of [...this.pods.values()]) this.setPod(s.pod);
   }
 
   private setPod(pod: V1Pod): void {
@@ -110,6 +132,10 @@ export class KubeWatcher implements OwnerLookup {
     const node = pod.spec?.nodeName ?? '';
     const prev = this.pods.get(key);
     const state: PodState = { pod, node, ids: new Set() };
+    if (this.podsHeld) {
+      this.pods.set(key, state);
+      return;
+    }
     const k8s = k8sInfoOf(pod, this.nsLabels.get(pod.metadata?.namespace ?? '') ?? {}, this);
     for (const c of containersOfPod(pod, k8s)) {
       state.ids.add(c.id);
