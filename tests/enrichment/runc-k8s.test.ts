@@ -1,14 +1,15 @@
 /**
  * A real runc container with a Kubernetes-shaped cgroup path, and a Pod served by the stand-in API server whose
  * containerStatuses name that container's id: events from a process in the container come out of the enrichment
- * stage carrying the pod, namespace, labels, image repository and cluster name. The container id is the one the
- * kernel shows in the process's cgroup, read the way capture reads it.
+ * stage carrying the pod, namespace, labels, image repository and cluster name. The container id and runtime type
+ * are what capture's own parser reads from the kernel's view of the process's cgroup.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { emptyBatch, MetadataState, NO_REF } from '@peregrine/event';
 import { EnrichmentStage } from '@peregrine/enrichment';
+import { containerFromProcCgroup } from '@peregrine/capture';
 import { KubeApiServerStandIn } from '../support/kube-apiserver-standin.ts';
 import { namespace, ownedBy, pod } from '../support/kube-fixtures.ts';
 import { runcUnavailable, startRuncContainer, type CgroupLayout, type RuncContainer } from '../support/runc.ts';
@@ -17,13 +18,11 @@ import { containerRecord, processRecord } from '../../services/enrichment/test/b
 
 const NODE = 'runc-node';
 
-/** The container id as the last 64-hex component of the process's cgroup v2 path (cgroupfs or systemd naming). */
-function containerIdFromCgroup(pid: number): { id: string; path: string } {
-  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
-  const path = line?.slice(3) ?? '';
-  const m = /(?:^|[/-])([0-9a-f]{64})(?:\.scope)?$/.exec(path);
-  if (!m) throw new Error(`no container id in cgroup path ${JSON.stringify(path)} of pid ${pid}`);
-  return { id: m[1]!, path };
+function containerOf(pid: number): { id: string; type: string; path: string } {
+  const text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  const ref = containerFromProcCgroup(text);
+  if (!ref) throw new Error(`capture finds no container in the cgroups of pid ${pid}: ${text}`);
+  return { ...ref, path: text.split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '' };
 }
 
 describe('enrichment of a runc container through the kube-apiserver stand-in', { skip: runcUnavailable() ?? false }, () => {
@@ -43,7 +42,8 @@ describe('enrichment of a runc container through the kube-apiserver stand-in', {
     it(`events from a ${layout}-layout runc container carry k8s.pod.name, k8s.ns.name, pod labels, image and cluster`, async () => {
       const c = await startRuncContainer({ layout });
       containers.push(c);
-      const { id, path } = containerIdFromCgroup(c.pid);
+      const { id, type, path } = containerOf(c.pid);
+      assert.equal(type, 'containerd');
       assert.equal(id, c.id);
       assert.ok(path.includes(c.podUid.replace(/-/g, layout === 'systemd' ? '_' : '-')), path);
       const podName = `ledger-5c8d7f9b4-${layout === 'systemd' ? 'q7w2x' : 'h4k9z'}`;
@@ -64,7 +64,7 @@ describe('enrichment of a runc container through the kube-apiserver stand-in', {
         const exec = await c.exec(['sh', '-c', 'cat /etc/hostname']);
         assert.equal(exec.code, 0);
         const batch = emptyBatch(NODE, 1);
-        batch.containers.push(containerRecord(id, 'containerd'));
+        batch.containers.push(containerRecord(id, type));
         batch.procs.push(processRecord(c.pid, 0));
         batch.events.push({ num: 1, ts: BigInt(Date.now()) * 1_000_000n, type: 0, dir: 1, cpu: 0, tid: c.pid, proc: 0, fd: NO_REF, res: 0, args: [] });
         const [out] = await handleOne(stage, batch);
