@@ -33,7 +33,7 @@ async function serve(handler: (req: Req, res: ServerResponse) => void, make: (h:
     q.on('data', (d) => { body += d; });
     q.on('end', () => {
       const peer = (q.socket as TLSSocket).getPeerCertificate?.();
-      const req = { method: q.method!, url: q.url!, headers: q.headers, body, clientCert: peer?.subject?.CN };
+      const req: Req = { method: q.method!, url: q.url!, headers: q.headers, body, clientCert: peer?.subject?.CN as string | undefined };
       reqs.push(req);
       handler(req, r);
     });
