@@ -6,7 +6,8 @@ import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFa
 import { ExecFlag, LAYOUT, RecordType } from './abi.ts';
 import type { BatchBuilder } from './batcher.ts';
 import { bootToEpochNs } from './clock.ts';
-import { containerFromCgroupPath } from './container-id.ts';
+import { containerFromCgroupPath, containerFromProcCgroup } from './container-id.ts';
+import { readFileSync } from 'node:fs';
 import { KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
 import { scanProc } from './proc-scan.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
@@ -39,6 +40,10 @@ function joinComponents(buf: Buffer, start: number, len: number): string {
   const parts = buf.toString('utf8', start, start + len - 1).split('\0');
   parts.reverse();
   return `/${parts.join('/')}`;
+}
+
+function readProcCgroup(pid: number): string {
+  try { return readFileSync(`/proc/${pid}/cgroup`, 'utf8'); } catch { return ''; }
 }
 
 function cString(buf: Buffer, start: number, len: number): string {
@@ -438,6 +443,8 @@ export class Tracker {
     o += cgLen;
     p.cwd = joinComponents(buf, o, cwdLen);
     p.container = containerFromCgroupPath(cgroup);
+    // At the cgroup v2 root the process may still be a container's on a cgroup v1 (or hybrid) host: ask /proc.
+    if (!p.container && cgroup === '/') p.container = containerFromProcCgroup(readProcCgroup(pid));
     p.exitedAt = 0;
     p.version = bump();
     this.v = {};

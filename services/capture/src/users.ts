@@ -2,7 +2,7 @@
  * uid/gid → names, read from /etc/passwd and /etc/group under a process's own root (`/proc/<pid>/root/etc/passwd`)
  * so a container's users resolve as the container sees them. Cached per root key (container id, or "host").
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 export interface UserEntry {
   name: string;
@@ -13,6 +13,18 @@ export interface UserEntry {
 interface RootDb {
   users: Map<number, UserEntry>;
   groups: Map<number, string>;
+}
+
+const EMPTY: RootDb = { users: new Map(), groups: new Map() };
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
 }
 
 function parse(root: string): RootDb {
@@ -40,6 +52,9 @@ export class UserDb {
     let db = this.roots.get(key);
     if (!db) {
       if (this.roots.size >= this.maxRoots) this.roots.delete(this.roots.keys().next().value as string);
+      // A process that has not yet entered its container's root (runc init) shows the host's files: not the
+      // container's, so they are neither used nor cached under its key.
+      if (rootDir !== '/' && sameFile(rootDir, '/')) return EMPTY;
       db = parse(rootDir === '/' ? '' : rootDir);
       // An empty read (the process already gone) is not cached: the next process of that root retries.
       if (db.users.size > 0) this.roots.set(key, db);
