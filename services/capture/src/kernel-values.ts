@@ -43,3 +43,27 @@ export function kernelDevToUser(dev: number): number {
   const minor = dev & 0xfffff;
   return ((minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)) >>> 0;
 }
+
+const CLONE: ReadonlyArray<readonly [kernel: number, ppm: number]> = [
+  [0x400, 1], [0x200, 2], [0x80000000, 4], [0x08000000, 8], [0x40000000, 16], [0x00020000, 32], [0x20000000, 64],
+  [0x04000000, 128], [0x8000, 256], [0x100000, 512], [0x2000, 1024], [0x800, 2048], [0x40000, 4096], [0x10000, 8192],
+  [0x800000, 16384], [0x100, 32768], [0x10000000, 1048576], [0x200000, 8388608], [0x1000000, 16777216],
+  [0x80000, 33554432], [0x4000, 134217728], [0x02000000, 268435456],
+];
+
+/** clone/unshare/setns CLONE_* bits → PPM clone_flags. */
+export function cloneFlagsToPpm(k: number): number {
+  let f = 0;
+  for (const [kernel, ppm] of CLONE) if ((k & kernel) >>> 0 === kernel) f |= ppm;
+  return f >>> 0;
+}
+
+const FCNTL: Record<number, number> = {
+  0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 6, 6: 8, 7: 9, 8: 10, 9: 12, 10: 13, 11: 15, 15: 21, 16: 22, 36: 30, 37: 31,
+  38: 32, 1024: 23, 1025: 24, 1026: 27, 1030: 26, 1031: 28, 1032: 29,
+};
+
+/** fcntl commands → PPM fcntl_commands (UNKNOWN = 0). */
+export function fcntlCmdToPpm(k: number): number {
+  return FCNTL[k] ?? 0;
+}

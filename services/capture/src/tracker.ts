@@ -8,7 +8,7 @@ import type { BatchBuilder } from './batcher.ts';
 import { bootToEpochNs } from './clock.ts';
 import { containerFromCgroupPath, containerFromProcCgroup } from './container-id.ts';
 import { readFileSync } from 'node:fs';
-import { KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
+import { cloneFlagsToPpm, fcntlCmdToPpm, KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
 import { scanProc } from './proc-scan.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
 import { SYSCALL_BY_NR } from './syscalls.ts';
@@ -258,7 +258,7 @@ export class Tracker {
       case 'dup': case 'dup2': case 'dup3': case 'fcntl': {
         const oldfd = iarg(0);
         v.fd = oldfd; v.oldfd = oldfd;
-        if (name === 'fcntl') { v.cmd = iarg(1); if (iarg(1) !== 0 && iarg(1) !== 1030) { fd = p.fds.get(oldfd); break; } }
+        if (name === 'fcntl') { v.cmd = fcntlCmdToPpm(iarg(1)); if (iarg(1) !== 0 && iarg(1) !== 1030) { fd = p.fds.get(oldfd); break; } }
         if (name === 'dup2' || name === 'dup3') v.newfd = iarg(1);
         if (name === 'dup3') v.flags = openFlagsToPpm(iarg(2));
         const src = p.fds.get(oldfd);
@@ -297,6 +297,7 @@ export class Tracker {
         if (ret === 0) return; // the child's side: the fork record made its state
         this.execValues(p, pid, buf.readUInt32LE(off + H.tid));
         v.res = ret;
+        if (name === 'clone') v.flags = cloneFlagsToPpm(iarg(0));
         break;
       case 'chdir':
         v.path = str0();
@@ -321,10 +322,10 @@ export class Tracker {
         if (ret === 0 && iarg(0) !== -1) { p.gid = iarg(0) >>> 0; p.version = bump(); }
         break;
       case 'setns':
-        v.fd = iarg(0); v.nstype = iarg(1);
+        v.fd = iarg(0); v.nstype = cloneFlagsToPpm(iarg(1));
         break;
       case 'unshare':
-        v.flags = iarg(0);
+        v.flags = cloneFlagsToPpm(iarg(0));
         break;
       case 'memfd_create': case 'eventfd': case 'eventfd2': case 'signalfd': case 'signalfd4': case 'timerfd_create':
       case 'inotify_init': case 'inotify_init1': case 'userfaultfd': case 'bpf': {
