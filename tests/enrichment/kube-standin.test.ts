@@ -23,9 +23,13 @@ async function startStage(api: KubeApiServerStandIn, extra: Record<string, unkno
     kube: { apiServer: api.url, insecureSkipTlsVerify: true, backoffBaseMs: 20, backoffMaxMs: 200, watchTimeoutSeconds: 60 },
     ...extra,
   });
+  const podWatches = () => api.requestsMatching('GET', '/api/v1/pods').filter((r) => r.query.watch === 'true').length;
+  const before = podWatches();
   await stage.init(init);
   await stage.sourcesSynced();
-  await api.waitForWatches('pods');
+  // This stage's own pod watch is open (a request is recorded when its watch registers).
+  const until = Date.now() + 5000;
+  while (podWatches() === before && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   return { stage, recorded };
 }
 
@@ -198,6 +202,26 @@ describe('enrichment with the kube-apiserver stand-in', () => {
       assert.equal(out!.containers[0]!.k8s?.workloadName, 'cart');
     } finally {
       delete api.listDelayMs.replicasets;
+      await stage.close();
+    }
+  });
+
+  it('asks for BOOKMARKs and resumes from the bookmarked resourceVersion after a drop', async () => {
+    const { stage } = await startStage(api);
+    try {
+      // Changes this node's filtered watch never sees move the cluster's resourceVersion on.
+      for (let i = 0; i < 3; i++) api.upsert('pods', pod({ name: `other-${i}`, namespace: 'shop', node: 'worker-9' }));
+      const watches = () => api.requestsMatching('GET', '/api/v1/pods').filter((r) => r.query.watch === 'true');
+      assert.equal(watches().at(-1)!.query.allowWatchBookmarks, 'true');
+      const bookmarked = api.resourceVersion;
+      const before = watches().length;
+      api.bookmark();
+      await new Promise((r) => setTimeout(r, 50));
+      api.dropWatches();
+      const until = Date.now() + 5000;
+      while (watches().length === before && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(watches().at(-1)!.query.resourceVersion, bookmarked);
+    } finally {
       await stage.close();
     }
   });
