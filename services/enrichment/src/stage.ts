@@ -156,7 +156,7 @@ function registerMetrics(init: StageInit): Metrics {
     incomplete: m.counter('peregrine_enrichment_incomplete_records_total', 'Container records emitted without complete metadata'),
     evicted: m.counter('peregrine_enrichment_evicted_total', 'Cache entries evicted after container exit plus grace'),
     sourceErrors: m.counter('peregrine_enrichment_source_errors_total', 'Metadata source failures (each retried with backoff)', ['source', 'resource']),
-    relists: m.counter('peregrine_enrichment_source_relists_total', 'Full relists by a metadata source', ['source', 'resource', 'reason']),
+    relists: m.counter('peregrine_enrichment_source_relists_total', 'Full list attempts by a metadata source (start, or after 410 Gone)', ['source', 'resource', 'reason']),
     containers: m.gauge('peregrine_enrichment_cache_containers', 'Containers in the metadata cache'),
   };
 }
