@@ -7,13 +7,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBus } from '@peregrine/bus';
 import type { EventBatch } from '@peregrine/event';
-import { Host, createLogger, type BatchStage, type SourceStage } from '@peregrine/runtime';
+import { Host, createLogger, loadConfig, type BatchStage, type SourceStage } from '@peregrine/runtime';
 import enrichment from '@peregrine/enrichment';
 import { KubeApiServerStandIn } from '../support/kube-apiserver-standin.ts';
 import { containerIdFor, namespace, pod } from '../support/kube-fixtures.ts';
 import { batchFor } from '../../services/enrichment/test/batch-builder.ts';
 
-const settings = { concurrency: 8, maxMessageBytes: 1 << 20, maxPendingBytes: 1 << 20, maxAckPending: 64, badInputLogIntervalMs: 1000, drainTimeoutMs: 5000 };
+/** The runtime's defaults, with handlers running concurrently as in production. */
+const settings = { ...loadConfig(undefined, {}).runtime, concurrency: 8 };
 const silent = createLogger({ sink: { write: () => {} } });
 
 describe('enrichment hosted by the runtime over the memory bus (kube-apiserver stand-in)', () => {
