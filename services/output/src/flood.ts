@@ -42,6 +42,8 @@ type Record =
 export interface FloodCounters {
   deduplicated(rule: string): void;
   suppressed(rule: string): void;
+  /** A timed flush or summary could not be passed on (e.g. a spool write failed); it is retried on the next tick. */
+  flushFailed(err: unknown): void;
 }
 
 const VOLATILE_FIELD = /^evt\.(time|rawtime|datetime|reltime|num|outputtime)/;
@@ -69,13 +71,13 @@ export class FloodControl {
     this.fd = openSync(journalPath, 'a');
     this.intervalStart = now();
     if (dedup.windowSeconds > 0 || this.windows.size > 0) {
-      this.timers.push(setInterval(() => void this.sweep(), Math.min(250, Math.max(10, dedup.windowSeconds * 250))));
+      this.timers.push(setInterval(() => { this.sweep().catch(counters.flushFailed); }, Math.min(250, Math.max(10, dedup.windowSeconds * 250))));
     }
     if (rate.perRule > 0 || this.suppressed.size > 0) {
-      this.timers.push(setInterval(() => void this.report(), Math.max(1, rate.intervalSeconds) * 1000));
+      this.timers.push(setInterval(() => { this.report().catch(counters.flushFailed); }, Math.max(1, rate.intervalSeconds) * 1000));
     }
     for (const t of this.timers) t.unref();
-    if (this.windows.size > 0) void this.sweep();
+    if (this.windows.size > 0) this.sweep().catch(counters.flushFailed);
   }
 
   get enabled(): boolean {
@@ -119,8 +121,10 @@ export class FloodControl {
     this.compact();
   }
 
-  close(): void {
+  /** Stops the timers and lets a flush in progress finish; open windows stay in the journal for the next start. */
+  async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.sweeping?.catch(() => {});
     closeSync(this.fd);
   }
 

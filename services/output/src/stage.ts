@@ -65,7 +65,8 @@ export function createOutputStage(): AlertStage {
         config.retry, init.logger, counters,
       ));
       const flood = new FloodControl(config.dedup, config.rateLimit, join(config.stateDir, 'flood.jsonl'), fanOut,
-        { deduplicated: (rule) => dedup.inc({ rule }), suppressed: (rule) => suppressed.inc({ rule }) });
+        { deduplicated: (rule) => dedup.inc({ rule }), suppressed: (rule) => suppressed.inc({ rule }),
+          flushFailed: (err) => init.logger.error('flood control flush failed, retrying', { reason: (err as Error).message }) });
       let kube: KubeActions | undefined;
       const rules = config.responses.rulesFile ? loadResponseRules(config.responses.rulesFile) : [];
       const responses = rules.length === 0 ? null : new ResponseEngine(rules, {
@@ -101,7 +102,7 @@ export function createOutputStage(): AlertStage {
     async close() {
       if (!run) return;
       process.off('SIGHUP', run.onHup);
-      run.flood.close();
+      await run.flood.close();
       await Promise.all(run.runners.map((r) => r.close()));
       run = null;
     },
