@@ -1,6 +1,6 @@
 /**
  * The kill response, over a real nats-server: an alert naming a real process on this machine (proc.pid and its
- * start time proc.pid.ts) makes the node agent kill it; an alert whose pid now belongs to a process with another
+ * start time proc.pid.ts) makes the node agent (capture's kill responder) kill it; an alert whose pid now belongs to a process with another
  * start time (a reused pid) kills nothing; dry_run sends nothing. Every action is published on
  * peregrine.actions.kill and traced as a child of the alert's span.
  */
@@ -10,11 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actionTaken, NatsBus, parseNatsConfig, parseStreamsConfig } from '@peregrine/bus';
+import { actionTaken, NatsBus, nodeAction, parseNatsConfig, parseStreamsConfig } from '@peregrine/bus';
 import createStage, { type ActionRecord } from '@peregrine/output';
 import type { AlertStage } from '@peregrine/runtime';
 import { startNats } from '../support/nats.ts';
-import { processStartNs, serveKill } from './support/kill-responder.ts';
+import { serveKill } from '@peregrine/capture';
+import { processStartNs } from './support/proc-start.ts';
 import { handlerContext, makeAlert, makeInit, spans } from './support/stage-harness.ts';
 
 const RULES = `
@@ -44,7 +45,8 @@ test('kill: a real process matched by an alert is killed; a reused pid (start ti
   writeFileSync(join(dir, 'responses.yaml'), RULES);
   const bus = await NatsBus.connect(parseNatsConfig({ servers: url }), parseStreamsConfig(undefined));
   const node = `kill-test-${process.pid}`;
-  serveKill(bus.control, node);
+  // The receiving end is capture's own: it checks the start time against the live process before killing.
+  bus.control.serve(nodeAction(node, 'kill'), (data) => Buffer.from(JSON.stringify(serveKill(data))));
   const published: ActionRecord[] = [];
   bus.control.serve(actionTaken('kill'), (data) => { published.push(JSON.parse(Buffer.from(data).toString())); });
   const victims = [0, 1, 2].map(() => spawn('sleep', ['60'], { stdio: 'ignore' }));
@@ -61,7 +63,7 @@ test('kill: a real process matched by an alert is killed; a reused pid (start ti
   const [target, reused, dry] = victims as [ChildProcess, ChildProcess, ChildProcess];
   const alertFor = (rule: string, p: ChildProcess, startShiftNs = 0n) => makeAlert({
     rule, priority: 'Warning', hostname: node,
-    fields: { 'proc.name': 'sleep', 'proc.pid': p.pid!, 'proc.pid.ts': String(processStartNs(p.pid!)! + startShiftNs) },
+    fields: { 'proc.name': 'sleep', 'proc.pid': p.pid!, 'proc.pid.ts': String(processStartNs(p.pid!) + startShiftNs) },
   });
 
   const killAlert = alertFor('Netcat remote code execution in container', target);
