@@ -61,9 +61,10 @@ test('kill: a real process matched by an alert is killed; a reused pid (start ti
   await stage.init!(makeInit({ stateDir: join(dir, 'state'), destinations: [], responses: { rulesFile: join(dir, 'responses.yaml') } }, bus.control, node).init);
   await new Promise((r) => setTimeout(r, 100));
   const [target, reused, dry] = victims as [ChildProcess, ChildProcess, ChildProcess];
+  // proc.pid.ts as evaluation renders it: a JSON number (bigint fields become numbers in output_fields).
   const alertFor = (rule: string, p: ChildProcess, startShiftNs = 0n) => makeAlert({
     rule, priority: 'Warning', hostname: node,
-    fields: { 'proc.name': 'sleep', 'proc.pid': p.pid!, 'proc.pid.ts': String(processStartNs(p.pid!) + startShiftNs) },
+    fields: { 'proc.name': 'sleep', 'proc.pid': p.pid!, 'proc.pid.ts': Number(processStartNs(p.pid!) + startShiftNs) },
   });
 
   const killAlert = alertFor('Netcat remote code execution in container', target);

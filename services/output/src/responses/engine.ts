@@ -108,7 +108,10 @@ export class ResponseEngine {
     switch (action.actionner) {
       case 'process:kill': {
         const pid = Number(alert.output_fields['proc.pid']);
-        const startTs = String(alert.output_fields['proc.pid.ts'] ?? '');
+        // libsinsp's name is proc.pid.ts; our rules library spells it proc.pid_ts. Numbers above 2^53 lose a few
+        // hundred ns in JSON, far below the 10 ms tick the start-time check compares.
+        const ts = alert.output_fields['proc.pid.ts'] ?? alert.output_fields['proc.pid_ts'];
+        const startTs = typeof ts === 'number' ? BigInt(Math.round(ts)).toString() : String(ts ?? '');
         if (!Number.isInteger(pid) || pid <= 0 || !/^\d+$/.test(startTs)) {
           throw new ActionError(action.name, action.actionner, 'alert has no proc.pid and proc.pid.ts in output_fields');
         }
