@@ -151,9 +151,9 @@ const DIFFERENCES: readonly KnownDifference[] = [
       + 'engine prints -1 (reported to the owner)',
   },
   {
-    capture: 'falco-cat_write.scap', format: '%evt.num %evt.args', filter: 'evt.type=open',
-    reason: 'evt.args: libsinsp skips parameters an old capture did not record and truncates long buffers; the '
-      + 'rules engine prints every parameter of the current layout (reported to the owner)',
+    capture: 'falco-cat_write.scap', format: '%evt.num %evt.args', filter: 'evt.type=execve',
+    reason: 'evt.args: libsinsp truncates long buffers (args, env, cgroups) with "..." and prints pids as '
+      + 'tid(comm); the rules engine prints them whole',
   },
 ];
 

@@ -108,6 +108,8 @@ const KNOWN_MACRO_DIFFERENCES: Record<string, string> = {
   'libs-single_ipv6_conn.scap: expected_udp_traffic': PORT_ZERO,
   'libs-single_ipv6_conn.scap: network_local_subnet': PORT_ZERO,
   'libs-single_ipv6_conn.scap: inbound_outbound': LISTENING,
+  'libs-curl_google.scap: open_file_failed': 'a failed open: libsinsp attaches a half-filled fd (num -1, typechar f, '
+    + 'the path, fd.type absent) that open_file_failed tests; our event carries no fd record for it',
   'libs-test_ipv6_client.scap: expected_udp_traffic': PORT_ZERO,
   'libs-test_ipv6_client.scap: network_local_subnet': PORT_ZERO,
 };

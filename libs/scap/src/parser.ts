@@ -342,7 +342,7 @@ const PPM_O_DIRECTORY = 1024;
 
 function openExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefined {
   const fd = arg(ev, t, 'fd');
-  if (typeof fd !== 'number') return undefined;
+  if (typeof fd !== 'number' || fd < 0) return undefined;
   const raw = either(ev, t, 'name') ?? either(ev, t, 'path');
   const name = typeof raw === 'string' ? p.resolveAt(t, either(ev, t, 'dirfd') ?? AT_FDCWD, raw) : '';
   const flags = either(ev, t, 'flags');
@@ -352,11 +352,6 @@ function openExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefi
   if (typeof dev === 'number') f.dev = dev;
   const ino = arg(ev, t, 'ino');
   if (typeof ino === 'bigint') f.ino = Number(ino);
-  // a failed open still shows the file it tried, as fd -1 (libsinsp's open_file_failed relies on it)
-  if (fd < 0) {
-    f.num = -1;
-    return f;
-  }
   return p.addFd(t, f);
 }
 
