@@ -31,7 +31,7 @@ describe('kube-apiserver stand-in', () => {
 
   it('records and applies a label patch, an eviction and a delete', async () => {
     await core.patchNamespacedPod({ name: 'p1', namespace: 'ns', body: { metadata: { labels: { quarantine: 'true' } } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    assert.equal((api.get('pods', 'ns', 'p1')!.metadata as { labels: Record<string, string> }).labels.quarantine, 'true');
+    assert.deepEqual(api.get('pods', 'ns', 'p1')!.metadata.labels, { quarantine: 'true' });
     await core.createNamespacedPodEviction({ name: 'p2', namespace: 'ns', body: { metadata: { name: 'p2', namespace: 'ns' } } });
     assert.equal(api.get('pods', 'ns', 'p2'), undefined);
     await core.deleteNamespacedPod({ name: 'p3', namespace: 'ns' });
