@@ -31,7 +31,7 @@ describe('capture on the real kernel', { skip }, () => {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     dir = mkdtempSync(join(tmpdir(), 'pg-cap-'));
-    h = new Harness([...DEFAULT_RULE_EVENT_TYPES, 'write']);
+    h = new Harness([...DEFAULT_RULE_EVENT_TYPES, 'write'], { captureEnv: true });
   });
 
   after(() => {
@@ -43,7 +43,7 @@ describe('capture on the real kernel', { skip }, () => {
   });
 
   it('spawns a process tree through a shell: execve with args, proc.pname and proc.aname[2]', async () => {
-    execFileSync('/bin/sh', ['-c', `/usr/bin/bash -c '/usr/bin/cat /etc/hostname; true' > /dev/null`]);
+    execFileSync('/bin/sh', ['-c', `/usr/bin/bash -c '/usr/bin/cat /etc/hostname; true' > /dev/null`], { env: { PATH: '/usr/bin:/bin', PG_MARK: 'tree' } });
     const e = await h.find((s) => s.type === 'execve' && s.proc.name === 'cat' && s.proc.args[0] === '/etc/hostname');
     assert.equal(e.res, 0);
     assert.equal(e.proc.exepath, '/usr/bin/cat');
@@ -51,6 +51,8 @@ describe('capture on the real kernel', { skip }, () => {
     assert.equal(e.aname[1], 'bash');
     assert.equal(e.aname[2], 'sh');
     assert.equal(e.proc.user, 'root');
+    assert.ok(e.proc.env?.includes('PG_MARK=tree'), 'the environment is captured when configured');
+    assert.ok((e.args.env as string[]).includes('PG_MARK=tree'));
   });
 
   it('opens with O_CREAT|O_TRUNC, writes, renames and unlinks', async () => {

@@ -36,8 +36,11 @@ export class Harness {
   readonly batches: EventBatch[] = [];
   readonly capture: Capture;
 
-  constructor(eventTypes: string[]) {
-    this.capture = new Capture({ node: 'test-node', batch: { maxDelayMs: 20 } }, async (b) => { this.batches.push(b); });
+  constructor(eventTypes: string[], opts: { captureEnv?: boolean } = {}) {
+    this.capture = new Capture(
+      { node: 'test-node', batch: { maxDelayMs: 20 }, driver: { captureEnv: opts.captureEnv ?? false } },
+      async (b) => { this.batches.push(b); },
+    );
     this.capture.start(eventTypes);
   }
 

@@ -188,8 +188,11 @@ static __always_inline __u32 walk_cgroup(__u32 off, struct task_struct *task) {
   return w.off - off;
 }
 
-static __always_inline __u32 copy_user_range(char *buf, __u32 off, unsigned long from, unsigned long to, __u32 max) {
-  if (to <= from) return 0;
+/* A global function: the verifier checks it once on its own instead of once per path through on_exec, which
+ * keeps on_exec under the complexity limit with env capture on. Returns bytes copied to the scratch buffer at off. */
+__noinline int copy_user_range(__u32 off, __u64 from, __u64 to, __u32 max) {
+  char *buf = scratch_buf();
+  if (!buf || to <= from) return 0;
   __u64 len = to - from;
   if (len > max) len = max;
   if (len > 4095) len = 4095;
@@ -270,11 +273,11 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
   __u32 n = walk_path(off, BPF_CORE_READ(exe, f_path.dentry), BPF_CORE_READ(exe, f_path.mnt), root_dentry, root_mnt);
   r->exe_len = n;
   off += n;
-  n = copy_user_range(buf, off, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), cfg.args_max);
+  n = copy_user_range(off, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), cfg.args_max) & 4095;
   r->args_len = n;
   off += n;
   n = 0;
-  if (cfg.capture_env) n = copy_user_range(buf, off, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), cfg.env_max);
+  if (cfg.capture_env) n = copy_user_range(off, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), cfg.env_max) & 4095;
   r->env_len = n;
   off += n;
   n = walk_cgroup(off, p);
