@@ -142,6 +142,27 @@ os.execv('/proc/self/fd/%d'%fd,['pgmem'])`;
     assert.equal(create.fd!.type, FdType.Memfd);
   });
 
+  it('flags an exe from an overlay upper layer and one from a lower layer', async () => {
+    const o = mkdtempSync(join(tmpdir(), 'pg-ovl-'));
+    for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(o, d));
+    copyFileSync('/usr/bin/true', join(o, 'lower/lowertrue'));
+    execFileSync('/usr/bin/mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${o}/lower,upperdir=${o}/upper,workdir=${o}/work`, `${o}/merged`]);
+    try {
+      copyFileSync('/usr/bin/true', join(o, 'merged/uppertrue')); // written through the overlay: lands in upper
+      execFileSync('/bin/chmod', ['+x', join(o, 'merged/uppertrue')]);
+      execFileSync(join(o, 'merged/uppertrue'));
+      execFileSync(join(o, 'merged/lowertrue'));
+      const upper = await h.find((s) => s.type === 'execve' && s.proc.exepath === `${o}/merged/uppertrue`);
+      assert.equal(upper.proc.flags & ProcFlag.ExeUpperLayer, ProcFlag.ExeUpperLayer);
+      const lower = await h.find((s) => s.type === 'execve' && s.proc.exepath === `${o}/merged/lowertrue`);
+      assert.equal(lower.proc.flags & ProcFlag.ExeUpperLayer, 0);
+      assert.equal(lower.proc.flags & ProcFlag.ExeLowerLayer, ProcFlag.ExeLowerLayer);
+    } finally {
+      spawnSync('/usr/bin/umount', [`${o}/merged`]);
+      rmSync(o, { recursive: true, force: true });
+    }
+  });
+
   it('reports proc.tty under a pseudo-terminal and user.name for another uid', async () => {
     spawnSync('/usr/bin/script', ['-qec', '/usr/bin/cat /etc/hostname', '/dev/null'], { stdio: 'ignore' });
     const tty = await h.find((s) => s.type === 'execve' && s.proc.name === 'cat' && s.proc.tty !== 0);
