@@ -5,7 +5,7 @@
  * what is known: nothing is dropped. Batches leave in the order they came, so a waiting batch holds later ones too.
  * Late and missing metadata are counted.
  */
-import type { EventBatch } from '@peregrine/event';
+import { MetadataState, type EventBatch } from '@peregrine/event';
 import type { BatchStage, HandlerContext, Logger, StageInit } from '@peregrine/runtime';
 import { MetadataCache, type CacheEntry } from './cache.ts';
 import { parseConfig, type EnrichmentConfig } from './config.ts';
@@ -83,6 +83,8 @@ export class EnrichmentStage implements BatchStage {
     let waitFor: CacheEntry[] | undefined;
     let deadline = 0;
     for (const c of batch.containers) {
+      // A record that arrives complete (a replayed capture that carried its own metadata) is left as it is.
+      if (c.metadata === MetadataState.Complete) continue;
       const e = this.cache.touch(c.id, now);
       if (e.firstSeenMs === now && !e.complete) this.lookup(c.id);
       const until = e.firstSeenMs + this.waitMs;
@@ -122,6 +124,7 @@ export class EnrichmentStage implements BatchStage {
     const now = Math.max(Date.now(), deadline);
     let incomplete = 0;
     for (const c of batch.containers) {
+      if (c.metadata === MetadataState.Complete) continue;
       const e = this.cache.get(c.id);
       const waitedOut = e !== undefined && !e.complete && e.firstSeenMs + this.waitMs <= now;
       if (e && waitedOut && !e.missed && this.waitMs > 0) {

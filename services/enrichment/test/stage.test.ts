@@ -67,4 +67,18 @@ describe('EnrichmentStage', () => {
     assert.equal(counterTotal(recorded, 'peregrine_enrichment_metadata_late_total'), 1);
     await stage.close();
   });
+
+  it('leaves a record that arrives complete untouched, without waiting for it', async () => {
+    const stage = new EnrichmentStage({ sources: [new ManualSource()] });
+    const { init } = stageInit('n', { metadataWaitMs: 10_000 });
+    await stage.init(init);
+    const b = batchFor('n', 1, ['replayed']);
+    Object.assign(b.containers[0]!, { name: 'from-scap', image: 'nginx:1', metadata: MetadataState.Complete });
+    const t0 = Date.now();
+    const [out] = await handleOne(stage, b);
+    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(out!.containers[0]!.name, 'from-scap');
+    assert.equal(out!.containers[0]!.metadata, MetadataState.Complete);
+    await stage.close();
+  });
 });
