@@ -6,7 +6,7 @@
  *   customFields: { cluster: prod }    # added to output_fields on every destination
  *   dedup: { windowSeconds: 0, keyFields: [] }
  *   rateLimit: { perRule: 0, intervalSeconds: 60 }
- *   retry: { initialMs: 500, maxMs: 30000 }   # spool retry backoff
+ *   retry: { initialMs: 500, maxMs: 30000, maxQueued: 1000000 }   # spool retry backoff and size per destination
  *   destinations: [ { name, type, minimumPriority, route, customFields, …type keys } ]
  *   responses: { rulesFile, kubeconfig, killTimeoutMs, webhookTimeoutMs }
  */
@@ -89,7 +89,8 @@ export function parseOutputConfig(raw: unknown): OutputConfig {
     stateDir: str(root, 'stateDir', 'output', join(process.cwd(), '.peregrine', 'output')),
     dedup: { windowSeconds: num(dedup, 'windowSeconds', 'output.dedup', 0), keyFields: strList(dedup, 'keyFields', 'output.dedup') },
     rateLimit: { perRule: num(rate, 'perRule', 'output.rateLimit', 0), intervalSeconds: num(rate, 'intervalSeconds', 'output.rateLimit', 60, 0.001) },
-    retry: { initialMs, maxMs: Math.max(initialMs, num(retry, 'maxMs', 'output.retry', 30_000, 1)) },
+    retry: { initialMs, maxMs: Math.max(initialMs, num(retry, 'maxMs', 'output.retry', 30_000, 1)),
+      maxQueued: num(retry, 'maxQueued', 'output.retry', 1_000_000, 1) },
     destinations,
     responses: {
       rulesFile: optStr(responses, 'rulesFile', 'output.responses'),

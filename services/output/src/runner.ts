@@ -15,6 +15,8 @@ import { Spool } from './spool.ts';
 export interface RetryPolicy {
   initialMs: number;
   maxMs: number;
+  /** A spool holding this many alerts takes no more: the excess is counted (`spool_full`) and logged. */
+  maxQueued: number;
 }
 
 export interface RunnerCounters {
@@ -64,6 +66,11 @@ export class DestinationRunner {
         if (this.giveUp(out, err)) return;
         this.healthy = false;
       }
+    }
+    if (this.spool.pending >= this.retry.maxQueued) {
+      this.counters.failed(this.destination.name, 'spool_full');
+      this.log.error('spool full, alert not queued', { destination: this.destination.name, uuid: alert.uuid, queued: this.spool.pending });
+      return;
     }
     this.spool.append(out);
     this.counters.queued(this.destination.name);

@@ -5,24 +5,23 @@
  * re-delivers that alert once: delivery is at-least-once, and receivers dedupe on the alert uuid.
  *
  * Writes are plain write(2) calls: they survive a crash of this process, not a power loss (no fsync per alert).
+ * Memory holds only each record's length; the head record is read back from the file when it is retried, so a
+ * long outage costs disk, not heap.
  */
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '@peregrine/event';
 import { SpoolCorruptError } from './errors.ts';
-
-interface Entry {
-  alert: Alert;
-  bytes: number;
-}
 
 export class Spool {
   readonly file: string;
   private readonly offsetFile: string;
   private readonly fd: number;
-  private readonly entries: Entry[] = [];
+  /** Byte length of each queued record, oldest first from `head`. */
+  private readonly entries: number[] = [];
   private head = 0;
   private offset = 0;
+  private cached: Alert | undefined;
   /** Records that could not be read back at open (torn last write): reported, then skipped. */
   readonly corrupt: SpoolCorruptError[] = [];
 
@@ -41,19 +40,34 @@ export class Spool {
   append(alert: Alert): void {
     const line = Buffer.from(`${JSON.stringify(alert)}\n`);
     writeSync(this.fd, line);
-    this.entries.push({ alert, bytes: line.length });
+    this.entries.push(line.length);
   }
 
+  /** The oldest queued alert. A record unreadable on disk is reported in `corrupt` and skipped. */
   peek(): Alert | undefined {
-    return this.entries[this.head]?.alert;
+    while (!this.cached) {
+      const bytes = this.entries[this.head];
+      if (bytes === undefined) return undefined;
+      const buf = Buffer.allocUnsafe(bytes);
+      readSync(this.fd, buf, 0, bytes, this.offset);
+      try {
+        // Only the first line: skipped records found at open are folded into the one before them.
+        this.cached = JSON.parse(buf.subarray(0, buf.indexOf(10) + 1).toString('utf8')) as Alert;
+      } catch {
+        this.corrupt.push(new SpoolCorruptError(this.file, this.offset));
+        this.shift();
+      }
+    }
+    return this.cached;
   }
 
   /** The head alert was delivered (or given up on with accounting): move past it. */
   shift(): void {
-    const e = this.entries[this.head];
-    if (!e) return;
+    const bytes = this.entries[this.head];
+    if (bytes === undefined) return;
+    this.cached = undefined;
     this.head++;
-    this.offset += e.bytes;
+    this.offset += bytes;
     if (this.pending === 0) {
       // Empty: start the files afresh rather than let them grow for ever.
       ftruncateSync(this.fd, 0);
@@ -89,12 +103,14 @@ export class Spool {
       const end = text.indexOf(10, pos) + 1;
       const bytes = end - pos;
       try {
-        this.entries.push({ alert: JSON.parse(text.subarray(pos, end).toString('utf8')) as Alert, bytes });
+        JSON.parse(text.subarray(pos, end).toString('utf8'));
+        this.entries.push(bytes);
       } catch {
         this.corrupt.push(new SpoolCorruptError(this.file, this.offset + pos));
-        // Keep the byte accounting right: a skipped record still occupies its bytes at the head.
+        // Keep the byte accounting right: a skipped record still occupies its bytes, so fold it into its
+        // predecessor (skipped together) or, at the head, step over it.
         if (this.entries.length === 0) this.offset += bytes;
-        else this.entries[this.entries.length - 1]!.bytes += bytes;
+        else this.entries[this.entries.length - 1]! += bytes;
       }
       pos = end;
     }

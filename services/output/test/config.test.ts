@@ -11,7 +11,7 @@ test('defaults: stdout text, no flood control, spool backoff 500 ms to 30 s', ()
   assert.deepEqual(c.destinations.map((d) => [d.name, d.type]), [['stdout', 'stdout']]);
   assert.deepEqual(c.dedup, { windowSeconds: 0, keyFields: [] });
   assert.equal(c.rateLimit.perRule, 0);
-  assert.deepEqual(c.retry, { initialMs: 500, maxMs: 30_000 });
+  assert.deepEqual(c.retry, { initialMs: 500, maxMs: 30_000, maxQueued: 1_000_000 });
 });
 
 test('global custom fields merge under each destination’s own', () => {

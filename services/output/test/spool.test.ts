@@ -46,3 +46,23 @@ test('a torn last write is cut off and reported; the records before it are kept'
   assert.ok(readFileSync(r.file, 'utf8').endsWith('"c","time":"2026-11-28T10:00:00Z","rule":"r","priority":"Notice","source":"syscall","hostname":"h","output":"o","tags":[],"output_fields":{}}\n'));
   r.close();
 });
+
+test('a damaged record in the middle is skipped and reported; its neighbours are delivered', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'peregrine-spool-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const s = new Spool(dir);
+  s.append(alert('a'));
+  s.close();
+  appendFileSync(join(dir, 'queue.jsonl'), 'garbage that is not json\n');
+  const s2 = new Spool(dir);
+  s2.append(alert('b'));
+  s2.close();
+  const r = new Spool(dir);
+  assert.equal(r.corrupt.length, 1);
+  assert.equal(r.peek()?.uuid, 'a');
+  r.shift();
+  assert.equal(r.peek()?.uuid, 'b');
+  r.shift();
+  assert.equal(r.pending, 0);
+  r.close();
+});
