@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { EventCursor, openCapture, replayBatches, ScapError } from '../src/index.ts';
 
-const SAMPLE = join(import.meta.dirname, '../../../../shared/scap/libs-curl_google.scap');
+const SCAP_DIR = process.env.PEREGRINE_SCAP_DIR ?? join(import.meta.dirname, '../../../../shared/scap');
+const SAMPLE = join(SCAP_DIR, 'libs-curl_google.scap');
 const plain = gunzipSync(readFileSync(SAMPLE));
 
 /** Offsets of every event block of the intact capture. */
