@@ -6,7 +6,7 @@
  *   exitGraceMs: 60000          # how long an exited container's metadata is kept
  *   maxContainers: 16384        # cache bound (least recently used evicted first)
  *   sources: [kube, cri]        # which sources run; earlier ones win when they disagree
- *   kube:    { apiServer, token, kubeconfig, insecureSkipTlsVerify, watchOwners, pageSize, watchTimeoutSeconds,
+ *   kube:    { apiServer, token, caFile, kubeconfig, insecureSkipTlsVerify, watchOwners, pageSize, watchTimeoutSeconds,
  *              backoffBaseMs, backoffMaxMs }
  *   cri:     { socket, pollIntervalMs, timeoutMs }
  *   central: { url, bucket, publish }   # publish: this instance also runs the cluster-wide watcher
@@ -20,6 +20,8 @@ export type SourceName = (typeof SOURCE_NAMES)[number];
 export interface KubeSettings {
   apiServer: string;
   token: string | undefined;
+  /** CA bundle for an https apiServer given explicitly. */
+  caFile: string;
   kubeconfig: string;
   insecureSkipTlsVerify: boolean;
   watchOwners: boolean;
@@ -69,6 +71,7 @@ export function parseConfig(raw: Record<string, unknown>): EnrichmentConfig {
     kube: {
       apiServer: str(kube, 'apiServer', '', 'kube.'),
       token: kube.token === undefined ? undefined : str(kube, 'token', '', 'kube.'),
+      caFile: str(kube, 'caFile', '', 'kube.'),
       kubeconfig: str(kube, 'kubeconfig', '', 'kube.'),
       insecureSkipTlsVerify: bool(kube, 'insecureSkipTlsVerify', false, 'kube.'),
       watchOwners: bool(kube, 'watchOwners', true, 'kube.'),

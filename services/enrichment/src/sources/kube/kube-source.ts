@@ -16,7 +16,7 @@ export function kubeConfigOf(s: KubeSettings): KubeConfig {
   const kc = new KubeConfig();
   if (s.apiServer) {
     kc.loadFromOptions({
-      clusters: [{ name: 'peregrine', server: s.apiServer, skipTLSVerify: s.insecureSkipTlsVerify }],
+      clusters: [{ name: 'peregrine', server: s.apiServer, skipTLSVerify: s.insecureSkipTlsVerify, caFile: s.caFile || undefined }],
       users: [{ name: 'peregrine', token: s.token }],
       contexts: [{ name: 'peregrine', cluster: 'peregrine', user: 'peregrine' }],
       currentContext: 'peregrine',
