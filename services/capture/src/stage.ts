@@ -138,6 +138,8 @@ export function createCaptureStage(): SourceStage {
       const batchDrops = ctx.metrics.counter('peregrine_capture_batch_drops_total', 'events dropped under downstream backpressure');
       const eventsTotal = ctx.metrics.counter('peregrine_capture_events_total', 'events captured');
       const procsGauge = ctx.metrics.gauge('peregrine_capture_threads', 'processes in the thread table');
+      const fdsGauge = ctx.metrics.gauge('peregrine_capture_fds', 'fds in the fd tables');
+      const tableEvents = ctx.metrics.counter('peregrine_capture_table_total', 'thread table bookkeeping', ['what']);
       let last = capture.stats();
       let lastAlert = 0;
       const tick = setInterval(() => {
@@ -148,6 +150,11 @@ export function createCaptureStage(): SourceStage {
         batchDrops.inc(undefined, ud);
         eventsTotal.inc(undefined, s.events - last.events);
         procsGauge.set(s.procs);
+        fdsGauge.set(s.fds);
+        tableEvents.inc({ what: 'miss' }, s.procMisses - last.procMisses);
+        tableEvents.inc({ what: 'evicted' }, s.procsEvicted - last.procsEvicted);
+        tableEvents.inc({ what: 'pruned' }, s.procsPruned - last.procsPruned);
+        tableEvents.inc({ what: 'bad_record' }, s.badRecords - last.badRecords);
         if (kd + ud > 0 && Date.now() - lastAlert >= cfg.dropAlertIntervalMs) {
           lastAlert = Date.now();
           ctx.emitAlert(dropAlert(ctx.node, s, kd, ud)).catch(() => undefined);
