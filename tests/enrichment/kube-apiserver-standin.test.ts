@@ -5,9 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { kubeConfigOf, parseConfig } from '@peregrine/enrichment';
+import { EnrichmentStage, kubeConfigOf, parseConfig } from '@peregrine/enrichment';
 import { KubeApiServerStandIn } from '../support/kube-apiserver-standin.ts';
-import { pod } from '../support/kube-fixtures.ts';
+import { containerIdFor, pod } from '../support/kube-fixtures.ts';
+import { handleOne, stageInit } from '../../services/enrichment/test/harness.ts';
+import { batchFor } from '../../services/enrichment/test/batch-builder.ts';
 
 describe('kube-apiserver stand-in', () => {
   let api: KubeApiServerStandIn;
@@ -42,5 +44,35 @@ describe('kube-apiserver stand-in', () => {
     assert.deepEqual(api.requestsMatching('POST', '/api/v1/namespaces/ns/pods').map((r) => r.path), ['/api/v1/namespaces/ns/pods/p2/eviction']);
     assert.deepEqual(api.requestsMatching('DELETE', '/api/v1/namespaces/ns/pods').map((r) => r.path), ['/api/v1/namespaces/ns/pods/p3']);
     await assert.rejects(core.deleteNamespacedPod({ name: 'p3', namespace: 'ns' }), (e: { code?: number }) => e.code === 404);
+  });
+
+  it('over TLS with a bearer token: the client trusts only the given CA, needs the token, and the stage enriches', async () => {
+    const secure = await KubeApiServerStandIn.start({ tls: true, token: 'sa-token-123' });
+    const stage = new EnrichmentStage();
+    try {
+      const id = containerIdFor('tls-pod');
+      secure.upsert('pods', pod({ name: 'tls-pod', namespace: 'ns', node: 'n', containerId: id }));
+      const client = (token: string | undefined) =>
+        kubeConfigOf(parseConfig({ kube: { apiServer: secure.url, caFile: secure.caFile, token } }).kube).makeApiClient(CoreV1Api);
+      const listed = await client('sa-token-123').listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=n' });
+      assert.deepEqual(listed.items.map((p) => p.metadata?.name), ['tls-pod']);
+      await assert.rejects(client('wrong').listPodForAllNamespaces({}), (e: { code?: number }) => e.code === 401);
+      const untrusted = kubeConfigOf(parseConfig({ kube: { apiServer: secure.url, token: 'sa-token-123' } }).kube).makeApiClient(CoreV1Api);
+      await assert.rejects(untrusted.listPodForAllNamespaces({}), /self[- ]signed|certificate/i);
+
+      const { init, recorded } = stageInit('n', { sources: ['kube'], metadataWaitMs: 5000, kube: { apiServer: secure.url, caFile: secure.caFile, token: 'sa-token-123' } });
+      await stage.init(init);
+      const [out] = await handleOne(stage, batchFor('n', 1, [id]));
+      assert.equal(out!.containers[0]!.k8s?.podName, 'tls-pod');
+      // The watch runs over the same TLS and token: a pod added now reaches the stage.
+      const later = containerIdFor('tls-later');
+      secure.upsert('pods', pod({ name: 'tls-later', namespace: 'ns', node: 'n', containerId: later }));
+      const [out2] = await handleOne(stage, batchFor('n', 2, [later]));
+      assert.equal(out2!.containers[0]!.k8s?.podName, 'tls-later');
+      assert.equal(recorded.counters.get('peregrine_enrichment_source_errors_total{source=kube,resource=pods}') ?? 0, 0);
+    } finally {
+      await stage.close();
+      await secure.close();
+    }
   });
 });

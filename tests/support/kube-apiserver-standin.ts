@@ -10,9 +10,17 @@
  *
  * Tests mutate the cluster with `upsert`/`remove`, cut every watch mid-stream with `dropWatches()`, lose history
  * with `compact()`, and stop/start the whole server with `restart()` (state survives, as etcd's would).
+ *
+ * `start({ tls: true, token })` serves HTTPS with a fresh self-signed certificate (`caFile`) and answers 401 to any
+ * request without `Authorization: Bearer <token>`, as an API server does for a service account.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export type Resource = 'pods' | 'namespaces' | 'replicasets' | 'jobs';
 
@@ -22,6 +30,11 @@ interface KubeObject {
   metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string; [k: string]: unknown };
   spec?: Record<string, unknown>;
   [k: string]: unknown;
+}
+
+export interface StandInOptions {
+  tls?: boolean;
+  token?: string;
 }
 
 export interface RecordedRequest {
@@ -75,19 +88,35 @@ export class KubeApiServerStandIn {
   private oldestRv = 100;
   private server: Server | undefined;
   private listenPort = 0;
+  private readonly tls: { dir: string; key: Buffer; cert: Buffer } | undefined;
 
-  private constructor() {
+  private constructor(private readonly opts: StandInOptions) {
     for (const r of Object.keys(META) as Resource[]) this.objects.set(r, new Map());
+    if (opts.tls) {
+      const dir = mkdtempSync(join(tmpdir(), 'peregrine-kube-standin-'));
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'ca.crt'), '-subj', '/CN=kube-apiserver-standin',
+        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ], { stdio: 'ignore' });
+      this.tls = { dir, key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'ca.crt')) };
+    }
   }
 
-  static async start(): Promise<KubeApiServerStandIn> {
-    const s = new KubeApiServerStandIn();
+  static async start(opts: StandInOptions = {}): Promise<KubeApiServerStandIn> {
+    const s = new KubeApiServerStandIn(opts);
     await s.listen();
     return s;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.listenPort}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.listenPort}`;
+  }
+
+  /** The self-signed certificate clients must trust (TLS stand-ins only). */
+  get caFile(): string {
+    if (!this.tls) throw new Error('this stand-in serves plain HTTP');
+    return join(this.tls.dir, 'ca.crt');
   }
 
   get resourceVersion(): string {
@@ -182,6 +211,7 @@ export class KubeApiServerStandIn {
 
   async close(): Promise<void> {
     await this.stop();
+    if (this.tls) rmSync(this.tls.dir, { recursive: true, force: true });
   }
 
   private async stop(): Promise<void> {
@@ -194,8 +224,9 @@ export class KubeApiServerStandIn {
   }
 
   private async listen(port = 0): Promise<void> {
-    const srv = createServer((req, res) => this.serve(req, res));
-    srv.on('connection', (s) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.serve(req, res);
+    const srv: Server = this.tls ? createTlsServer({ key: this.tls.key, cert: this.tls.cert }, handler) : createServer(handler);
+    srv.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
@@ -235,6 +266,9 @@ export class KubeApiServerStandIn {
     req.on('data', (d: string) => { body += d; });
     req.on('end', () => {
       this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, body });
+      if (this.opts.token !== undefined && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+        return sendStatus(res, 401, 'Unauthorized', 'Unauthorized');
+      }
       try {
         this.route(req.method ?? 'GET', url.pathname, query, body, res);
       } catch (err) {
