@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { MemoryBus } from '@peregrine/bus';
 import createStage from '@peregrine/output';
 import type { AlertStage } from '@peregrine/runtime';
-import { handlerContext, makeAlert, makeInit } from './support/stage-harness.ts';
+import { handlerContext, makeAlert, makeInit, spans } from './support/stage-harness.ts';
 
 const lines = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 
@@ -39,11 +39,17 @@ test('alerts reach only the destinations whose rule, tag, namespace, source and 
     auditDev: makeAlert({ rule: 'Create privileged pod', priority: 'Critical', source: 'k8s_audit', tags: ['k8s'], fields: { 'k8s.ns.name': 'dev' } }),
     hostDebug: makeAlert({ rule: 'Read sensitive file', priority: 'Debug', tags: ['filesystem'], fields: { 'k8s.ns.name': null } }),
   };
+  const spanIds: string[] = [];
   for (const a of Object.values(alerts)) {
     const { ctx, span } = handlerContext(a);
     await stage.handle(a, ctx);
     span.end();
+    spanIds.push(span.spanContext().spanId);
   }
+  // The alert's span records where it was delivered.
+  const auditSpan = spans.getFinishedSpans().find((s) => s.spanContext().spanId === spanIds[2])!;
+  assert.deepEqual(auditSpan.events.map((e) => `${e.attributes?.['peregrine.destination']}:${e.attributes?.['peregrine.delivery.outcome']}`),
+    ['all:delivered', 'no-kube-system:delivered', 'k8s-audit:delivered', 'warning-up:delivered', 'not-mitre:delivered']);
   await stage.close!();
   const got = (name: string) => lines(file(name)).map((a) => a.uuid);
   const { shellProd, netKubeSystem, auditDev, hostDebug } = alerts;

@@ -19,6 +19,9 @@ export interface RetryPolicy {
   maxQueued: number;
 }
 
+/** What became of one alert at one destination. */
+export type Outcome = 'not_routed' | 'delivered' | 'queued' | 'failed' | 'spool_full';
+
 export interface RunnerCounters {
   delivered(dest: string): void;
   queued(dest: string): void;
@@ -54,28 +57,29 @@ export class DestinationRunner {
     return this.route(alert);
   }
 
-  async submit(alert: Alert): Promise<void> {
-    if (!this.route(alert)) return;
+  async submit(alert: Alert): Promise<Outcome> {
+    if (!this.route(alert)) return 'not_routed';
     const out = withCustomFields(alert, this.customFields);
     if (this.healthy && this.spool.pending === 0) {
       try {
         await this.destination.send(out);
         this.counters.delivered(this.destination.name);
-        return;
+        return 'delivered';
       } catch (err) {
-        if (this.giveUp(out, err)) return;
+        if (this.giveUp(out, err)) return 'failed';
         this.healthy = false;
       }
     }
     if (this.spool.pending >= this.retry.maxQueued) {
       this.counters.failed(this.destination.name, 'spool_full');
       this.log.error('spool full, alert not queued', { destination: this.destination.name, uuid: alert.uuid, queued: this.spool.pending });
-      return;
+      return 'spool_full';
     }
     this.spool.append(out);
     this.counters.queued(this.destination.name);
     this.counters.spoolDepth(this.destination.name, this.spool.pending);
     this.startDrain();
+    return 'queued';
   }
 
   async close(): Promise<void> {

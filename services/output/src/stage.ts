@@ -5,7 +5,7 @@
  * that is down only grows its spool.
  */
 import { join } from 'node:path';
-import { trace } from '@opentelemetry/api';
+import { trace, type Span } from '@opentelemetry/api';
 import type { Alert } from '@peregrine/event';
 import type { AlertStage, HandlerContext, Logger, StageInit } from '@peregrine/runtime';
 import { parseOutputConfig, type OutputConfig } from './config.ts';
@@ -35,6 +35,13 @@ export function createOutputStage(): AlertStage {
 
   const fanOut = async (alert: Alert): Promise<void> => {
     await Promise.all(run!.runners.map((r) => r.submit(alert)));
+  };
+  /** Direct path: the outcome per destination is recorded on the alert's span, so its trace ends at delivery. */
+  const fanOutTraced = async (alert: Alert, span: Span): Promise<void> => {
+    const outcomes = await Promise.all(run!.runners.map((r) => r.submit(alert)));
+    outcomes.forEach((outcome, i) => {
+      if (outcome !== 'not_routed') span.addEvent('delivery', { 'peregrine.destination': run!.runners[i]!.destination.name, 'peregrine.delivery.outcome': outcome });
+    });
   };
 
   return {
@@ -94,7 +101,13 @@ export function createOutputStage(): AlertStage {
       }
       ctx.span.setAttribute('peregrine.alert.uuid', alert.uuid);
       const responding = run.responses?.run(alert, ctx.span);
-      await (run.flood.enabled ? run.flood.admit(alert) : fanOut(alert));
+      if (run.flood.enabled) {
+        // Held or counted by flood control: delivery happens later, outside this alert's span.
+        ctx.span.setAttribute('peregrine.output.flood_control', true);
+        await run.flood.admit(alert);
+      } else {
+        await fanOutTraced(alert, ctx.span);
+      }
       const taken = await responding;
       if (taken?.length) ctx.span.setAttribute('peregrine.response.actions', taken.length);
     },
