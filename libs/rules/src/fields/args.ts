@@ -24,7 +24,8 @@ function rawText(v: ArgValue, p: ParamInfo | undefined): string {
       return v;
     case 'number':
     case 'bigint':
-      if (p?.fmt === 'hex') return v.toString(16).toUpperCase();
+      // flag sets print in decimal whatever their declared format (sysdig: flags=4097(O_RDONLY|O_CLOEXEC))
+      if (p?.fmt === 'hex' && p.type !== 'flags' && p.type !== 'mode' && p.type !== 'enum') return v.toString(16).toUpperCase();
       // printf's %#o: a leading 0 except for zero itself
       if (p?.fmt === 'oct') return v ? `0${v.toString(8)}` : '0';
       return String(v);
@@ -42,6 +43,8 @@ function rawText(v: ArgValue, p: ParamInfo | undefined): string {
   return v.family === 2 || v.family === 10 ? `${v.addr}:${v.port}` : v.addr;
 }
 
+const AT_FDCWD = -100;
+
 /** Flag sets repeat (the same few open flags over and over): render each (table, value) once. */
 const flagTexts = new Map<FlagTable, Map<number, string | null>>();
 function flagsText(table: FlagTable, value: number): string | null {
@@ -55,7 +58,22 @@ function flagsText(table: FlagTable, value: number): string | null {
   return s;
 }
 
-const fdText = memo((f: FdInfo) => `<${FD_TYPE_CHAR[f.type]}${L4_CHAR[f.l4proto] ?? ''}>${f.name}`);
+// the protocol letter appears once the socket has an address, as fd.l4proto does
+const fdText = memo((f: FdInfo) => `<${FD_TYPE_CHAR[f.type]}${f.sip !== '' || f.dip !== '' ? L4_CHAR[f.l4proto] ?? '' : ''}>${f.name}`);
+
+/** printf's %g: six significant digits, exponent form below 1e-4 or from 1e6, no trailing zeros. */
+function printfG(x: number): string {
+  if (x === 0) return '0';
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e') as [string, string];
+    const mant = m.includes('.') ? m.replace(/\.?0+$/, '') : m;
+    const n = Number(e);
+    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = x.toFixed(Math.max(0, 5 - exp));
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
 
 /** What libsinsp puts in parentheses after the raw value, or null when nothing resolves. */
 function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: SyscallEvent): string | null {
@@ -73,7 +91,12 @@ function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: 
       const table = p.table ? FLAG_TABLES[p.table] : undefined;
       return table ? renderEnum(table, n) || null : null;
     }
+    case 'reltime':
+      return `${printfG(n / 1e9)}s`;
     case 'fd': {
+      // the cwd marker of the *at() calls, else a negative fd is an error code (fd=-1(EPERM))
+      if (n === AT_FDCWD) return 'AT_FDCWD';
+      if (n < 0) return errnoName(-n);
       const f = ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
       return f && f.num === n ? fdText(f) : null;
     }
@@ -96,16 +119,36 @@ export function argRaw(v: ArgValue | undefined, p: ParamInfo | undefined): Value
 }
 
 /** `evt.args`: every argument as name=raw, with the resolved text in parentheses where there is one. */
+/**
+ * `evt.args` as sysdig prints it: "name=value " for each argument the event carries (absent ones are skipped),
+ * buffers longer than 80 characters cut to 77 and "...", pids followed by their process name when the batch knows it.
+ */
 export function renderArgs(batch: EventBatch, ev: SyscallEvent): string {
+  // sysdig prints nothing for a syscall that reaches it only as a generic event
+  if (EVENT_TYPES[ev.type]?.generic) return '';
   const ps = params(ev);
   let s = '';
   for (let i = 0; i < ev.args.length; i++) {
     const v = ev.args[i]!;
+    if (v === null) continue;
     const p = ps?.[i];
-    const r = v === null ? null : resolved(v, p, batch, ev);
-    s += `${i ? ' ' : ''}${p?.name ?? i}=${rawText(v, p)}${r === null ? '' : `(${r})`}`;
+    const r = p?.type === 'pid' ? processName(batch, v) : resolved(v, p, batch, ev);
+    let text = rawText(v, p);
+    if ((p?.type === 'bytes' || p?.type === 'stringarray') && text.length > PRINTED_BUFFER_MAX) {
+      text = `${text.slice(0, PRINTED_BUFFER_MAX - 3)}...`;
+    }
+    s += `${p?.name ?? i}=${text}${r === null ? '' : `(${r})`} `;
   }
   return s;
+}
+
+/** sysdig's default snaplen for printed buffers. */
+const PRINTED_BUFFER_MAX = 80;
+
+function processName(batch: EventBatch, v: ArgValue): string | null {
+  if (typeof v !== 'number') return null;
+  for (let i = batch.procs.length - 1; i >= 0; i--) if (batch.procs[i]!.pid === v) return batch.procs[i]!.name;
+  return null;
 }
 
 const NUMERIC_PARAMS = new Set<string>(['errno', 'fd', 'pid', 'int', 'uint', 'int64', 'uint64', 'uid', 'gid', 'dev', 'mode', 'flags', 'enum', 'reltime', 'abstime']);

@@ -11,6 +11,9 @@ import type { Accessor, FieldDef, FieldType, Value } from './types.ts';
 
 const TYPE_NAMES = EVENT_TYPES.map((t) => t.name);
 const CATEGORIES = EVENT_TYPES.map((t) => t.category);
+/** libsinsp has a return value for exit events with a 'res' parameter, or an 'fd' one first (open…). */
+const RETURNS = EVENT_TYPES.map((t) => !t.generic && (t.exit.some((p) => p.name === 'res') || t.exit[0]?.name === 'fd'));
+const hasRes = (ev: SyscallEvent) => ev.dir === 1 && RETURNS[ev.type] === true;
 const OPEN_FAMILY = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
 const IS_OPEN = EVENT_TYPES.map((t) => OPEN_FAMILY.has(t.name));
 
@@ -65,9 +68,9 @@ export const EVT_FIELDS: FieldDef[] = [
   def('evt.args', 'string', 'all the event arguments, as name=value pairs', null, () => ({ get: renderArgs })),
   def('evt.arg', 'string', 'one argument, by name (evt.arg.name, evt.arg[name]) or by index (evt.arg[0])', keyArg(false), argBinder(argText, () => 'string')),
   def('evt.rawarg', 'string', 'one argument by name, unformatted: numbers stay numbers', keyArg(false), argBinder((v, p) => argRaw(v, p), (name) => (slotsOf(name).numeric ? 'number' : 'string'))),
-  def('evt.res', 'string', "the event's return value as a string: SUCCESS or the error code (ENOENT…)", null, () => ({ get: (_b, ev) => (ev.dir === 1 ? renderRes(ev.res) : null) })),
-  def('evt.rawres', 'number', 'the return value of the event, as a number', null, () => ({ get: (_b, ev) => (ev.dir === 1 ? ev.res : null) })),
-  def('evt.failed', 'bool', 'true for events that returned an error status', null, () => ({ get: (_b, ev) => ev.dir === 1 && ev.res < 0 })),
+  def('evt.res', 'string', "the event's return value as a string: SUCCESS or the error code (ENOENT…)", null, () => ({ get: (_b, ev) => (hasRes(ev) ? renderRes(ev.res) : null) })),
+  def('evt.rawres', 'number', 'the return value of the event, as a number', null, () => ({ get: (_b, ev) => (hasRes(ev) ? ev.res : null) })),
+  def('evt.failed', 'bool', 'true for events that returned an error status', null, () => ({ get: (_b, ev) => hasRes(ev) && ev.res < 0 })),
   def('evt.is_open_read', 'bool', 'true for open/openat/openat2/creat events where the path was opened for reading', null, openCheck((f) => (f & PPM_O_RDONLY) !== 0)),
   def('evt.is_open_write', 'bool', 'true for open/openat/openat2/creat events where the path was opened for writing', null, openCheck((f) => (f & PPM_O_WRONLY) !== 0)),
   def('evt.is_open_exec', 'bool', 'true for open/openat/openat2/creat events that create a file with execute permission', null, openCheck((f, mode) => (f & PPM_O_CREAT) !== 0 && (mode & ANY_EXEC_BIT) !== 0)),

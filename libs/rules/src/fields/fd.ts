@@ -21,12 +21,35 @@ const fd = (read: (f: FdInfo) => Value): Accessor => (batch, ev) => {
   return f ? read(f) : null;
 };
 
+/**
+ * An open event without an fd (its enter side, or an open that failed) still answers from the event itself, as
+ * libsinsp does: fd.num -1, fd.typechar 'f', and on the exit side fd.name and fd.directory come from the path it
+ * tried (fd.filename does not). Upstream's
+ * open_file_failed macro relies on it.
+ */
+const openName = argByNames(['name'], argText);
+const NO_PATH = '';
+function openWithoutFd(batch: EventBatch, ev: SyscallEvent): string | null {
+  if (ev.fd >= 0 || !OPENS_FD[ev.type]) return null;
+  if (ev.dir !== 1) return NO_PATH;
+  const name = openName(batch, ev);
+  return typeof name === 'string' ? ((absolute(name, procOf(batch, ev)?.cwd) as string | null) ?? NO_PATH) : NO_PATH;
+}
+/** `onOpen` answers for an open event without an fd; it gets the path tried ('' on the enter side). */
+const fdOrFailedOpen = (read: (f: FdInfo) => Value, onOpen: (path: string) => Value): Accessor => (batch, ev) => {
+  const f = fdOf(batch, ev);
+  if (f) return read(f);
+  const path = openWithoutFd(batch, ev);
+  return path === null ? null : onOpen(path);
+};
+const pathOrNull = (read: (path: string) => Value) => (path: string) => (path === NO_PATH ? null : read(path));
+
 const directory = memo((f: FdInfo) => dirname(f.name));
 const filename = memo((f: FdInfo) => basename(f.name));
 const isFileLike = (f: FdInfo) => f.type === FdType.File || f.type === FdType.Directory;
 const isInet = (f: FdInfo) => f.type === FdType.Ipv4 || f.type === FdType.Ipv6;
-/** Socket fields read only inet sockets with a known address: anything else is absent, as in libsinsp. */
-const inet = (read: (f: FdInfo) => Value): Accessor => fd((f) => (isInet(f) && f.sip !== '' ? read(f) : null));
+/** Socket fields read only inet sockets with a known address (either side): anything else is absent, as in libsinsp. */
+const inet = (read: (f: FdInfo) => Value): Accessor => fd((f) => (isInet(f) && (f.sip !== '' || f.dip !== '') ? read(f) : null));
 
 const L4_NAMES: Record<number, string> = { 0: 'unknown', 6: 'tcp', 17: 'udp', 1: 'icmp', 255: 'raw' };
 
@@ -40,7 +63,7 @@ const remote = (readClient: (f: FdInfo) => Value, readServer: (f: FdInfo) => Val
 function eitherSide(client: (f: FdInfo) => Value, server: (f: FdInfo) => Value): { get: Accessor; nth: NthAccessor } {
   const nth: NthAccessor = (batch, ev, i) => {
     const f = fdOf(batch, ev);
-    if (!f || !isInet(f) || f.sip === '' || i > 1) return undefined;
+    if (!f || !isInet(f) || (f.sip === '' && f.dip === '') || i > 1) return undefined;
     return i === 0 ? client(f) : server(f);
   };
   return { get: inet(client), nth };
@@ -72,10 +95,10 @@ const FS_SOURCE = ['oldpath', 'target', 'source'];
 const FS_TARGET = ['newpath', 'linkpath'];
 
 export const FD_FIELDS: FieldDef[] = [
-  def('fd.num', 'number', 'the unique number identifying the file descriptor', null, () => ({ get: fd((f) => f.num) })),
+  def('fd.num', 'number', 'the unique number identifying the file descriptor (-1 for an open that failed)', null, () => ({ get: fdOrFailedOpen((f) => f.num, () => -1) })),
   def('fd.type', 'string', 'type of fd: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, memfd…', null, () => ({ get: fd((f) => FD_TYPE_NAME[f.type]) })),
-  def('fd.typechar', 'string', 'type of fd as a single character: f, 4, 6, u, p, e, s, l, i, t, n, m, b…', null, () => ({ get: fd((f) => FD_TYPE_CHAR[f.type]) })),
-  def('fd.name', 'string', 'fd full name: the path for files, the connection tuple for sockets', null, () => ({ get: fd((f) => f.name) })),
+  def('fd.typechar', 'string', 'type of fd as a single character: f, 4, 6, u, p, e, s, l, i, t, n, m, b…', null, () => ({ get: fdOrFailedOpen((f) => FD_TYPE_CHAR[f.type], () => 'f') })),
+  def('fd.name', 'string', 'fd full name: the path for files (also the path an open failed on), the connection tuple for sockets', null, () => ({ get: fdOrFailedOpen((f) => f.name, pathOrNull((path) => path)) })),
   def('fd.nameraw', 'string', 'fd name as the syscall passed it, before resolution against the cwd or dirfd', null, () => {
     // FdInfo keeps the resolved name; the event that opens the fd still has the path as passed
     const passed = argByNames(['name', 'pathname'], argText);
@@ -83,7 +106,7 @@ export const FD_FIELDS: FieldDef[] = [
     return { get: (b, e) => (OPENS_FD[e.type] ? passed(b, e) ?? resolvedName(b, e) : resolvedName(b, e)) };
   }),
   def('fd.name_changed', 'bool', 'true when the event changed the fd name (connect, bind…)', null, () => ({ get: () => false })),
-  def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? directory(f) : null)) })),
+  def('fd.directory', 'string', 'the directory containing the file (files and directories only)', null, () => ({ get: fdOrFailedOpen((f) => (isFileLike(f) ? directory(f) : null), pathOrNull(dirname)) })),
   def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? filename(f) : null)) })),
   def('fd.dev', 'number', 'device number containing the referenced file', null, () => ({ get: fd((f) => f.dev) })),
   def('fd.ino', 'number', 'inode number of the referenced file', null, () => ({ get: fd((f) => f.ino) })),

@@ -123,6 +123,8 @@ export const EVENTS = {
   serverConnect: event('connect', Direction.Exit, PROCS.nginx, 3, 0, [0, { family: SocketFamily.Inet6, sip: '2001:db8::5', sport: 51000, dip: '::1', dport: 8080 }, 7]),
   /** a process we know little about, unix socket */
   orphanConnect: event('connect', Direction.Enter, PROCS.orphan, 4, 0, [8, { family: SocketFamily.Unix, addr: '/run/containerd/containerd.sock', port: 0 }]),
+  /** sh fails to open a relative path: no fd record */
+  failedOpen: event('openat', Direction.Exit, PROCS.sh, NO_REF, -2, [-2, -100, 'missing.conf', O_RDONLY_CLOEXEC, 0, 0, 0n]),
   /** a thread of bash that is not the main thread */
   threadOpen: event('openat', Direction.Exit, PROCS.bash, 5, 9, [9, -100, '/', O_RDONLY_DIRECTORY, 0, 0, 0n], 4243),
 } as const;
