@@ -10,7 +10,7 @@
  *  - systemd:  /kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid_>.slice/cri-containerd-<id>.scope
  * Needs root, `runc` and `busybox` (Debian's busybox-static); `runcUnavailable()` says why not when they are missing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,16 @@ const RUNC_ROOT = '/run/peregrine-test-runc';
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
 export type CgroupLayout = 'cgroupfs' | 'systemd';
+
+/** Containers not yet cleaned up: deleted when the test process exits, so a test that forgot (or threw) leaks none. */
+const live = new Map<string, { bundle: string; cgroupsPath: string }>();
+process.once('exit', () => {
+  for (const [id, c] of live) {
+    spawnSync('runc', ['--root', RUNC_ROOT, 'delete', '--force', id], { stdio: 'ignore' });
+    removePodCgroups(c.cgroupsPath);
+    rmSync(c.bundle, { recursive: true, force: true });
+  }
+});
 
 export interface RuncOptions {
   /** 64 hex characters; random by default */
@@ -192,6 +202,7 @@ export async function startRuncContainer(opts: RuncOptions = {}): Promise<RuncCo
   const cleanup = async (): Promise<void> => {
     if (cleaned) return;
     cleaned = true;
+    live.delete(id);
     await run('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]).catch(() => undefined);
     removePodCgroups(cgroupsPath);
     rmSync(bundle, { recursive: true, force: true });
@@ -200,6 +211,7 @@ export async function startRuncContainer(opts: RuncOptions = {}): Promise<RuncCo
   try {
     buildRootfs(rootfs, opts);
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(ociConfig(opts, cgroupsPath), null, 2));
+    live.set(id, { bundle, cgroupsPath });
     await runDetached(id, bundle, pidFile);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     const exec = (args: string[], o: ExecOptions = {}): Promise<ExecResult> =>
