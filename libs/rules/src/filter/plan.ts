@@ -47,7 +47,8 @@ export function generate(plan: Plan): Predicate {
     }
   };
   const body = emit(plan);
-  const names = refs.map((_, i) => `r${i}`);
-  const factory = new Function(...names, `return function match(b, e) { let v; return ${body}; };`);
-  return factory(...refs) as Predicate;
+  // one array in, named constants out: no limit on how many accessors a condition uses
+  const bind = refs.map((_, i) => `const r${i} = refs[${i}];`).join('\n');
+  const factory = new Function('refs', `${bind}\nreturn function match(b, e) { let v; return ${body}; };`);
+  return factory(refs) as Predicate;
 }

@@ -552,3 +552,11 @@ describe('compiler: prefix alternatives and pmatch lists of every size', () => {
     assert.throws(() => matches(chain('proc.pid', 10), 'openShadow'), FilterCompileError);
   });
 });
+
+describe('compiler: size', () => {
+  test('a condition with 20,000 checks compiles and evaluates', () => {
+    const cond = Array.from({ length: 20_000 }, (_, i) => `proc.pid = ${i + 100_000}`).join(' or ');
+    assert.equal(matches(`${cond} or proc.name = bash`, 'openShadow'), true);
+    assert.equal(matches(cond, 'openShadow'), false);
+  });
+});
