@@ -16,7 +16,9 @@ import { SpoolCorruptError } from './errors.ts';
 export class Spool {
   readonly file: string;
   private readonly offsetFile: string;
-  private readonly fd: number;
+  private readonly dir: string;
+  /** Opened on first use: a destination that never fails never touches the disk. */
+  private fd = -1;
   /** Byte length of each queued record, oldest first from `head`. */
   private readonly entries: number[] = [];
   private head = 0;
@@ -26,11 +28,13 @@ export class Spool {
   readonly corrupt: SpoolCorruptError[] = [];
 
   constructor(dir: string) {
-    mkdirSync(dir, { recursive: true });
+    this.dir = dir;
     this.file = join(dir, 'queue.jsonl');
     this.offsetFile = join(dir, 'queue.offset');
-    this.fd = openSync(this.file, 'a+');
-    this.load();
+    if (existsSync(this.file)) {
+      this.open();
+      this.load();
+    }
   }
 
   get pending(): number {
@@ -39,6 +43,7 @@ export class Spool {
 
   append(alert: Alert): void {
     const line = Buffer.from(`${JSON.stringify(alert)}\n`);
+    if (this.fd < 0) this.open();
     writeSync(this.fd, line);
     this.entries.push(line.length);
   }
@@ -82,7 +87,13 @@ export class Spool {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  private open(): void {
+    mkdirSync(this.dir, { recursive: true });
+    this.fd = openSync(this.file, 'a+');
   }
 
   private load(): void {

@@ -4,6 +4,7 @@
  * own spool (or flood control journalled it), so the host's ack after `handle()` never loses an alert; a destination
  * that is down only grows its spool.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace, type Span } from '@opentelemetry/api';
 import type { Alert } from '@peregrine/event';
@@ -21,7 +22,7 @@ import { Spool } from './spool.ts';
 interface Running {
   config: OutputConfig;
   runners: DestinationRunner[];
-  flood: FloodControl;
+  flood: FloodControl | null;
   responses: ResponseEngine | null;
   log: Logger;
   badAlerts: { inc(labels?: Record<string, string>, n?: number): void };
@@ -71,7 +72,10 @@ export function createOutputStage(): AlertStage {
         new Spool(join(config.stateDir, 'spool', spec.name)),
         config.retry, init.logger, counters,
       ));
-      const flood = new FloodControl(config.dedup, config.rateLimit, join(config.stateDir, 'flood.jsonl'), fanOut,
+      const journal = join(config.stateDir, 'flood.jsonl');
+      // Also when flood control was switched off since the last run: what its journal still holds goes out.
+      const floodNeeded = config.dedup.windowSeconds > 0 || config.rateLimit.perRule > 0 || existsSync(journal);
+      const flood = !floodNeeded ? null : new FloodControl(config.dedup, config.rateLimit, journal, fanOut,
         { deduplicated: (rule) => dedup.inc({ rule }), suppressed: (rule) => suppressed.inc({ rule }),
           flushFailed: (err) => init.logger.error('flood control flush failed, retrying', { reason: (err as Error).message }) });
       let kube: KubeActions | undefined;
@@ -101,7 +105,7 @@ export function createOutputStage(): AlertStage {
       }
       ctx.span.setAttribute('peregrine.alert.uuid', alert.uuid);
       const responding = run.responses?.run(alert, ctx.span);
-      if (run.flood.enabled) {
+      if (run.flood?.enabled) {
         // Held or counted by flood control: delivery happens later, outside this alert's span.
         ctx.span.setAttribute('peregrine.output.flood_control', true);
         await run.flood.admit(alert);
@@ -115,7 +119,7 @@ export function createOutputStage(): AlertStage {
     async close() {
       if (!run) return;
       process.off('SIGHUP', run.onHup);
-      await run.flood.close();
+      await run.flood?.close();
       await Promise.all(run.runners.map((r) => r.close()));
       run = null;
     },

@@ -1,7 +1,7 @@
 /** The stage as a host drives it: SIGHUP re-opens file destinations; input that is not an alert is counted, not fatal. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
@@ -34,4 +34,5 @@ test('SIGHUP re-opens file destinations; a non-alert is counted and dropped, the
   assert.deepEqual(uuids(path), ['b']);
   assert.match(await metrics.registry.metrics(), /peregrine_output_bad_alerts_total 1/);
   assert.match(await metrics.registry.metrics(), /peregrine_output_delivered_total\{destination="file"\} 2/);
+  assert.equal(existsSync(join(dir, 'state')), false, 'no spool or journal written while nothing failed and flood control is off');
 });
