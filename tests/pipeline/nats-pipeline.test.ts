@@ -15,7 +15,7 @@ import { startStageProcess, type StageProcess } from '../support/stage-process.t
 import { assertExactlyOnceInOrder, pipelineConfig, readLines, until, type PipelineShape } from './support.ts';
 import type { SinkLine } from './fixtures/sink.ts';
 
-const shape: PipelineShape = { nodes: ['node-a', 'node-b'], batches: 100, eventsPerBatch: 500, intervalMs: 30, alertEvery: 25, sampleRatio: 0.2 };
+const shape: PipelineShape = { nodes: ['node-a', 'node-b'], batches: 100, eventsPerBatch: 500, intervalMs: 60, alertEvery: 25, sampleRatio: 0.2 };
 
 let nats: NatsServer;
 let otlp: OtlpReceiver;
@@ -59,29 +59,35 @@ function chain(spans: ReceivedSpan[], traceId: string, last: string): ReceivedSp
   return path;
 }
 
-test('four stage processes over NATS: 100k events exactly once and in order per node, traced across processes, SIGTERM mid-stream loses nothing', { timeout: 90_000 }, async () => {
+test('four stage processes over NATS: 100k events exactly once and in order per node, traced across processes, SIGTERM to every stage mid-stream loses nothing', { timeout: 90_000 }, async () => {
   const sinkOut = join(dir, 'sink.jsonl');
   const alertsOut = join(dir, 'alerts.jsonl');
   const config = join(dir, 'pipeline.yaml');
   writeFileSync(config, pipelineConfig(shape, sinkOut, alertsOut));
 
-  const sink = stage(['sink', 'alerts'], config);
-  const evaluation = stage(['evaluation'], config);
+  let sink = stage(['sink', 'alerts'], config);
+  let evaluation = stage(['evaluation'], config);
   let enrichment = stage(['enrichment'], config);
   await Promise.all([sink.ready, evaluation.ready, enrichment.ready]);
   const capture = stage(['capture'], config);
   await capture.ready;
 
-  // SIGTERM the middle stage while batches are flowing, then start a new one: it resumes the same durable consumer.
-  await until(() => readLines(sinkOut).length >= 30, 30_000, 'the first batches at the sink');
-  const stoppedMidStream = readLines(sinkOut).length < shape.batches * shape.nodes.length;
-  assert.equal(await enrichment.terminate(), 0, 'enrichment drains and exits 0 on SIGTERM');
-  assert.ok(stoppedMidStream, 'the stage was stopped before the stream ended');
-  assert.ok(enrichment.logs.some((l) => l.msg === 'drained'), 'enrichment logged its drain');
-  enrichment = stage(['enrichment'], config);
-  await enrichment.ready;
-
+  // SIGTERM every stage downstream of the source while batches are flowing, and start new ones: each drains
+  // (finishes and acks what it holds) and exits 0, and its successor resumes the same durable consumer.
   const expected = shape.batches * shape.nodes.length;
+  await until(() => readLines(sinkOut).length >= 10, 30_000, 'the first batches at the sink');
+  const atStop = readLines(sinkOut).length;
+  const stopping = [['enrichment', enrichment], ['evaluation', evaluation], ['sink', sink]] as const;
+  const codes = await Promise.all(stopping.map(([, p]) => p.terminate()));
+  assert.ok(atStop < expected, `stopped mid-stream (${atStop} of ${expected} batches at the sink)`);
+  assert.ok(!capture.logs.some((l) => l.msg === 'source done'), 'the source was still sending');
+  stopping.forEach(([name, p], i) => {
+    assert.equal(codes[i], 0, `${name} drains and exits 0 on SIGTERM`);
+    assert.ok(p.logs.some((l) => l.msg === 'drained'), `${name} logged its drain`);
+  });
+  [enrichment, evaluation, sink] = [stage(['enrichment'], config), stage(['evaluation'], config), stage(['sink', 'alerts'], config)];
+  await Promise.all([enrichment.ready, evaluation.ready, sink.ready]);
+
   await until(() => readLines(sinkOut).length >= expected, 45_000, `${expected} batches at the sink`);
   await new Promise((r) => setTimeout(r, 300));
   const lines = readLines<SinkLine>(sinkOut);
@@ -92,7 +98,10 @@ test('four stage processes over NATS: 100k events exactly once and in order per 
   const sampled = lines.filter((l) => l.sampled);
   assert.ok(sampled.length >= 10 && sampled.length <= 90, `about ${shape.sampleRatio * expected} batches sampled, got ${sampled.length}`);
   const hasChain = (s: ReceivedSpan[], id: string) => ['capture batch', 'enrichment batch', 'evaluation batch', 'sink batch'].every((n) => s.some((x) => x.traceId === id && x.name === n));
-  await otlp.waitFor((s) => sampled.every((l) => hasChain(s, l.traceId)), 15_000);
+  await otlp.waitFor((s) => sampled.every((l) => hasChain(s, l.traceId)), 15_000).catch(() => {
+    const missing = sampled.filter((l) => !hasChain(otlp.spans, l.traceId)).map((l) => `${l.node}/${l.seq}: ${otlp.spans.filter((x) => x.traceId === l.traceId).map((x) => x.name).join('+')}`);
+    assert.fail(`sampled traces incomplete: ${missing.join('; ')}`);
+  });
   for (const l of sampled) {
     const path = chain(otlp.spans, l.traceId, 'sink batch');
     assert.equal(new Set(path.map((s) => s.pid)).size, 4, `trace ${l.traceId} spans come from four processes`);
@@ -105,13 +114,23 @@ test('four stage processes over NATS: 100k events exactly once and in order per 
   const alerts = readLines<{ uuid: string; traceId: string }>(alertsOut);
   const wantUuids = shape.nodes.flatMap((n) => Array.from({ length: shape.batches / shape.alertEvery }, (_, i) => `${n}-${(i + 1) * shape.alertEvery}`));
   assert.deepEqual(alerts.map((a) => a.uuid).sort(), wantUuids.sort());
-  await otlp.waitFor((s) => alerts.every((a) => hasChain(s, a.traceId) && s.some((x) => x.traceId === a.traceId && x.name === 'alerts alert')), 15_000);
+  const alertChain = (s: ReceivedSpan[], id: string) => hasChain(s, id) && s.some((x) => x.traceId === id && x.name === 'alerts alert');
+  await otlp.waitFor((s) => alerts.every((a) => alertChain(s, a.traceId)), 15_000).catch(() => {
+    const missing = alerts.filter((a) => !alertChain(otlp.spans, a.traceId)).map((a) => `${a.uuid}: ${otlp.spans.filter((x) => x.traceId === a.traceId).map((x) => x.name).join('+')}`);
+    assert.fail(`alert traces incomplete: ${missing.join('; ')}`);
+  });
   for (const a of alerts) {
     const path = chain(otlp.spans, a.traceId, 'alerts alert');
     assert.equal(path[3]!.attributes['peregrine.alert.uuid'], a.uuid);
   }
-  const unsampledAlerts = alerts.filter((a) => !sampled.some((l) => l.traceId === a.traceId));
-  assert.ok(unsampledAlerts.length > 0, 'some alerts came from unsampled batches (their traces were kept)');
+  // Sampling is decided at capture; a batch that raises an alert is passed on as sampled from evaluation on, and the
+  // spans held upstream are exported on KEEP_TRACE.
+  const rootUnsampled = alerts.filter((a) => (chain(otlp.spans, a.traceId, 'alerts alert')[0]!.traceFlags & 1) === 0);
+  assert.ok(rootUnsampled.length > 0, 'some alerts came from batches not sampled at capture (their traces were kept)');
+  for (const a of alerts) {
+    const line = lines.find((l) => `${l.node}-${l.seq}` === a.uuid)!;
+    assert.equal(line.sampled, true, `batch ${a.uuid} reaches the sink sampled`);
+  }
 
-  for (const p of [capture, enrichment, evaluation, sink]) assert.equal(await p.terminate(), 0);
+  assert.deepEqual(await Promise.all([capture, enrichment, evaluation, sink].map((p) => p.terminate())), [0, 0, 0, 0]);
 });

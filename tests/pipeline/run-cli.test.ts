@@ -38,15 +38,11 @@ test('usage and loader errors are one clear line and exit 2', () => {
   assert.equal(m.code, 2);
   assert.match(m.stderr, /peregrine run: stage 'redact' \(module \.\/nope\.ts\): module not found/);
   const noFactory = join(dir, 'nofactory.yaml');
-  writeFileSync(noFactory, `pipeline:\n  - { name: odd, module: ${join(fixtures, 'support-not-a-stage.ts')} }\n`);
-  writeFileSync(join(fixtures, 'support-not-a-stage.ts'), 'export const x = 1;\n');
-  try {
-    const n = runSync(['odd', '--config', noFactory]);
-    assert.equal(n.code, 2);
-    assert.match(n.stderr, /stage 'odd' .*has no default export StageFactory/);
-  } finally {
-    rmSync(join(fixtures, 'support-not-a-stage.ts'));
-  }
+  writeFileSync(noFactory, 'pipeline:\n  - { name: odd, module: ./not-a-stage.mjs }\n');
+  writeFileSync(join(dir, 'not-a-stage.mjs'), 'export const x = 1;\n');
+  const n = runSync(['odd', '--config', noFactory]);
+  assert.equal(n.code, 2);
+  assert.match(n.stderr, /stage 'odd' \(module \.\/not-a-stage\.mjs\): has no default export StageFactory/);
   const unknown = runSync(['nosuchstage']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown stage 'nosuchstage'/);

@@ -11,6 +11,8 @@ export interface ReceivedSpan {
   /** '' for a root span. */
   parentSpanId: string;
   name: string;
+  /** W3C trace flags of the span (bit 0: sampled), from OTLP's span flags. */
+  traceFlags: number;
   service: string;
   pid: number;
   attributes: Record<string, unknown>;
@@ -28,7 +30,7 @@ export interface OtlpReceiver {
 interface NormalizedTrace {
   resourceSpans?: Array<{
     resource?: { attributes?: Record<string, unknown> };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: Record<string, unknown> }> }>;
+    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; flags?: number; attributes?: Record<string, unknown> }> }>;
   }>;
 }
 
@@ -54,7 +56,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
             spans.push({
-              traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name,
+              traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, traceFlags: Number(s.flags ?? 0) & 0xff,
               service: String(attrs['service.name'] ?? ''), pid: Number(attrs['process.pid'] ?? 0), attributes: s.attributes ?? {},
             });
           }

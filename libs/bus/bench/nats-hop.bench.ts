@@ -61,7 +61,7 @@ async function rawJetStream(nc: NatsConnection): Promise<Result> {
 async function runtimeHop(url: string): Promise<Result> {
   const cfg = parseNatsConfig({ servers: url });
   const streams = parseStreamsConfig({});
-  const settings = { concurrency: 4, maxMessageBytes: 8 * 2 ** 20, maxPendingBytes: 32 * 2 ** 20, maxAckPending: 256, badInputLogIntervalMs: 10_000, drainTimeoutMs: 10_000 };
+  const settings = { concurrency: 4, maxMessageBytes: 8 * 2 ** 20, maxPendingBytes: 32 * 2 ** 20, maxAckPending: 256, badInputLogIntervalMs: 10_000, drainTimeoutMs: 10_000, keepTraceGraceMs: 0 };
   const logger = createLogger({ level: 'warn' });
   const emitted = new Map<number, number>();
   const latencies: number[] = [];

@@ -30,7 +30,11 @@ export interface NatsConfig {
   publishTimeoutMs: number;
   /** How long a consumer may hold a message before the server redelivers it. */
   ackWaitMs: number;
-  /** How long one pull request waits for messages; a drain waits at most this for the open one to end. */
+  /**
+   * How long one pull request waits for messages; a drain waits at most this for the open one to end. nats.js gives
+   * up on a request 5% after this, so the margin against a last message arriving late grows with it: under 5 s the
+   * margin gets thin enough for a busy process to drop a delivered message (redelivered out of order after ackWait).
+   */
   fetchExpiresMs: number;
 }
 
@@ -90,7 +94,7 @@ export function parseNatsConfig(raw: unknown): NatsConfig {
     reconnectTimeWaitMs: num(o, 'reconnectTimeWaitMs', 'nats', 1000),
     publishTimeoutMs: num(o, 'publishTimeoutMs', 'nats', 10_000),
     ackWaitMs: num(o, 'ackWaitMs', 'nats', 30_000),
-    fetchExpiresMs: Math.max(1000, num(o, 'fetchExpiresMs', 'nats', 1000)),
+    fetchExpiresMs: Math.max(1000, num(o, 'fetchExpiresMs', 'nats', 5000)),
   };
   const optional = { name: str(o, 'name', 'nats'), user: str(o, 'user', 'nats'), pass: str(o, 'pass', 'nats'),
     token: str(o, 'token', 'nats'), nkeySeedFile: str(o, 'nkeySeedFile', 'nats'), credsFile: str(o, 'credsFile', 'nats') };

@@ -23,6 +23,8 @@ export interface RuntimeSettings {
   /** Bad input is logged at most once per interval per (subject, reason). */
   badInputLogIntervalMs: number;
   drainTimeoutMs: number;
+  /** How long a draining host still honours KEEP_TRACE for the spans it holds. */
+  keepTraceGraceMs: number;
 }
 
 export interface HttpSettings {
@@ -145,6 +147,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
       maxAckPending: positive(rt, 'maxAckPending', 'runtime', file, 256),
       badInputLogIntervalMs: positive(rt, 'badInputLogIntervalMs', 'runtime', file, 10_000, 0),
       drainTimeoutMs: positive(rt, 'drainTimeoutMs', 'runtime', file, 15_000),
+      keepTraceGraceMs: positive(rt, 'keepTraceGraceMs', 'runtime', file, 1_000, 0),
     },
     http: { port, host: typeof http.host === 'string' ? http.host : '0.0.0.0' },
     sampleRatio: ratio as number | undefined,

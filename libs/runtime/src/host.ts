@@ -127,6 +127,9 @@ export class Host {
         r.consumption?.stop();
         await r.loop;
       }
+      // Spans of batches just passed on are held until the stage that may raise an alert on them says to keep
+      // them: listen a little longer before the held spans go with the process.
+      if (this.opts.keepTrace && settings.keepTraceGraceMs > 0) await new Promise((r) => setTimeout(r, settings.keepTraceGraceMs));
       return 'done' as const;
     })();
     const outcome = await Promise.race([work, timeout]);
@@ -299,6 +302,9 @@ export class Host {
   private publishOutputs(hs: HostedStage, m: DurableMessage, span: Span, out: Outputs, encoded: Uint8Array[]): Promise<unknown> {
     const pending: Promise<void>[] = [];
     let events = 0;
+    // An input that raised an alert sends its batches on as sampled too: the stages after this one then record the
+    // trace whether or not they were running when the KEEP_TRACE message went out.
+    const outCtx = out.alerts.length > 0 ? sampledContext(span) : trace.setSpan(context.active(), span);
     for (let i = 0; i < out.batches.length; i++) {
       const b = out.batches[i]!;
       events += b.events.length;
@@ -307,7 +313,7 @@ export class Host {
       // stream drops as duplicates.
       pending.push(this.opts.bus.publish(batchInput(hs.next, b.node), encoded[i]!, {
         msgId: `${hs.name}.${m.seq}.${i}`,
-        context: trace.setSpan(context.active(), span),
+        context: outCtx,
       }).then(() => {
         this.metrics.batchesOut.inc({ stage: hs.name });
         this.metrics.eventsOut.inc({ stage: hs.name }, b.events.length);
@@ -325,7 +331,7 @@ export class Host {
       this.opts.keepTrace?.(sc.traceId);
       await this.opts.bus.control.publish(KEEP_TRACE, utf8.encode(sc.traceId));
     }
-    const sampled = trace.setSpanContext(ROOT_CONTEXT, { ...sc, traceFlags: sc.traceFlags | TraceFlags.SAMPLED });
+    const sampled = sampledContext(span);
     await Promise.all(alerts.map((a, i) => {
       span.addEvent('alert', { 'peregrine.alert.uuid': a.uuid, 'peregrine.alert.rule': a.rule, 'peregrine.alert.priority': a.priority });
       return this.opts.bus.publish(alertSubject(a.priority as Priority, a.rule), utf8.encode(JSON.stringify(a)), { msgId: msgId(i, a), context: sampled })
@@ -350,6 +356,12 @@ export class Host {
     if (log) this.opts.logger.warn('bad input dropped', { stage: hs.name, subject: m.subject, reason, detail, bytes: m.data.length, suppressed, ...extra });
     m.term();
   }
+}
+
+/** A context whose parent is `span`, marked sampled so every later stage exports its span. */
+function sampledContext(span: Span): Context {
+  const sc = span.spanContext();
+  return trace.setSpanContext(ROOT_CONTEXT, { ...sc, traceFlags: sc.traceFlags | TraceFlags.SAMPLED });
 }
 
 /** Alerts travel as Falco JSON. Only what routing and delivery rely on is checked. */

@@ -18,7 +18,7 @@ trace.setGlobalTracerProvider(new BasicTracerProvider({
 }));
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
 
-const settings = { concurrency: 8, maxMessageBytes: 1 << 20, maxPendingBytes: 1 << 20, maxAckPending: 64, badInputLogIntervalMs: 1000, drainTimeoutMs: 5000 };
+const settings = { concurrency: 8, maxMessageBytes: 1 << 20, maxPendingBytes: 1 << 20, maxAckPending: 64, badInputLogIntervalMs: 1000, drainTimeoutMs: 5000, keepTraceGraceMs: 0 };
 const silent = createLogger({ sink: { write: (l) => { if (process.env.DEBUG_HOST) process.stderr.write(l); } } });
 
 function batch(seq: number, events = 3): EventBatch {
