@@ -87,6 +87,16 @@ describe('central mode: one watcher through NATS KV, two node enrichers (kube-ap
     }
   });
 
+  it('a node with no pods yet is synced at once, and passes its events with nothing to add', async () => {
+    const empty = await nodeEnricher('node-empty');
+    try {
+      const [out] = await handleOne(empty.stage, batchFor('node-empty', 1, []));
+      assert.equal(out!.cluster, 'edge-1');
+    } finally {
+      await empty.stage.close();
+    }
+  });
+
   it('keeps each container under <node>.<id> in the bucket, decodable', async () => {
     const nc = await connect({ servers: nats.url });
     try {
@@ -115,6 +125,26 @@ describe('central mode: one watcher through NATS KV, two node enrichers (kube-ap
       assert.equal(outs[0]!.containers[0]!.k8s?.podName, 'during-outage');
     } finally {
       await a.stage.close();
+    }
+  });
+
+  it('a restarted watcher deletes keys left for containers that no longer exist', async () => {
+    const nc = await connect({ servers: nats.url });
+    const second = new CentralPublisher(
+      parseConfig({ kube: { apiServer: api.url, insecureSkipTlsVerify: true } }).kube,
+      parseConfig({ central: { url: nats.url, bucket } }).central,
+    );
+    try {
+      const kv = await nc.jetstream().views.kv(bucket);
+      const stale = centralKey('node-gone', containerIdFor('gone'));
+      await kv.put(stale, new TextEncoder().encode('{}'));
+      await second.start();
+      await second.flushed();
+      assert.equal((await kv.get(stale))?.operation, 'DEL');
+      assert.equal((await kv.get(centralKey('node-b', containerIdFor('front-b'))))?.operation, 'PUT');
+    } finally {
+      await second.stop();
+      await nc.close();
     }
   });
 });
