@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataState } from '@peregrine/event';
-import { EnrichmentStage } from '@peregrine/enrichment';
+import { CriClient, EnrichmentStage } from '@peregrine/enrichment';
 import { containerdUnavailable, startContainerd, TEST_IMAGE, type Containerd } from '../support/kube-containerd.ts';
 import { counterTotal, handleOne, stageInit } from '../../services/enrichment/test/harness.ts';
 import { batchFor } from '../../services/enrichment/test/batch-builder.ts';
@@ -33,6 +33,17 @@ describe('enrichment from the CRI socket of a real containerd', { skip: containe
     await stage.sourcesSynced();
     return { stage, recorded };
   }
+
+  it('speaks CRI v1 to containerd', async () => {
+    const client = new CriClient(ctd.socket, 2000);
+    try {
+      const v = await client.version();
+      assert.equal(v.runtimeName, 'containerd');
+      assert.equal(v.runtimeApiVersion, 'v1');
+    } finally {
+      client.close();
+    }
+  });
 
   it('fills a running container listed at start: name, image, privileged, mounts, pod from the sandbox', async () => {
     const { sandboxId, containerId } = await ctd.runPod({

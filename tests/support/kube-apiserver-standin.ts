@@ -161,22 +161,6 @@ export class KubeApiServerStandIn {
     return this.objects.get(resource)!.get(namespace ? `${namespace}/${name}` : name);
   }
 
-  /** Open watch streams, optionally of one resource. */
-  watchCount(resource?: Resource): number {
-    let n = 0;
-    for (const w of this.watchers) if (!resource || w.resource === resource) n++;
-    return n;
-  }
-
-  /** Resolves once at least `count` watches of `resource` are open. */
-  async waitForWatches(resource: Resource, count = 1, timeoutMs = 5000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (this.watchCount(resource) < count) {
-      if (Date.now() > until) throw new Error(`stand-in: fewer than ${count} ${resource} watches after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   /** Sends a BOOKMARK with the current resourceVersion to every watch that asked for bookmarks. */
   bookmark(): void {
     for (const w of this.watchers) {
