@@ -53,10 +53,6 @@ export class DestinationRunner {
     return this.spool.pending;
   }
 
-  accepts(alert: Alert): boolean {
-    return this.route(alert);
-  }
-
   async submit(alert: Alert): Promise<Outcome> {
     if (!this.route(alert)) return 'not_routed';
     const out = withCustomFields(alert, this.customFields);

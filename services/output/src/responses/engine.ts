@@ -52,10 +52,6 @@ export interface EngineDeps {
 export class ResponseEngine {
   constructor(private readonly rules: ResponseRule[], private readonly deps: EngineDeps) {}
 
-  get size(): number {
-    return this.rules.length;
-  }
-
   async run(alert: Alert, parent: Span): Promise<ActionRecord[]> {
     const records: ActionRecord[] = [];
     for (const rule of this.rules) {
