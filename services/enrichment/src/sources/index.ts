@@ -7,7 +7,6 @@ import { KubeSource, type SourceHooks } from './kube/kube-source.ts';
 
 export interface StartedSources {
   sources: MetadataSource[];
-  publisher: CentralPublisher | undefined;
   stop(): Promise<void>;
 }
 
@@ -32,7 +31,6 @@ export async function createSources(
   for (const s of sources) await s.start(sink);
   return {
     sources,
-    publisher,
     stop: async () => {
       await Promise.all(sources.map((s) => s.stop()));
       await publisher?.stop();
