@@ -23,11 +23,10 @@ export {
 // The condition language: parser, compiler, fields, output formats
 export { parseCondition, MAX_DEPTH } from './filter/parser.ts';
 export { compileCondition, type CompiledFilter, type CompileEnv } from './filter/compiler.ts';
-export type { Expr, Pos, BinaryOperator, UnaryOperator, TransformerName } from './filter/ast.ts';
+export type { Expr, Pos, BinaryOperator, UnaryOperator, TransformerName, Modifier } from './filter/ast.ts';
 export {
   FilterSyntaxError, FilterCompileError, FormatError, FieldError, type ConditionError, type Origin,
 } from './filter/errors.ts';
 export { FIELDS, lookupField } from './fields/table.ts';
 export type { FieldInfo, FieldType, BoundField, Value } from './fields/types.ts';
-export { renderIsoTime } from './fields/render.ts';
 export { compileFormat, type CompiledFormat, type FormatField } from './format/format.ts';

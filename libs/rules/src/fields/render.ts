@@ -63,12 +63,6 @@ export function renderDateTime(ts: bigint): string {
   return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)} ${renderTime(ts)}`;
 }
 
-/** ISO-8601 with nanoseconds, as Falco's alert `time`. */
-export function renderIsoTime(ts: bigint): string {
-  const d = new Date(Number(ts / 1_000_000n));
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T${renderTime(ts)}Z`;
-}
-
 export function dirname(path: string): string {
   const i = path.lastIndexOf('/');
   if (i < 0) return '';
