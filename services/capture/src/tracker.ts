@@ -2,14 +2,14 @@
  * Turns kernel records into events and keeps the thread/fd tables current. One call per drained buffer; events go
  * into the open batch (batcher.ts), which copies process/fd records as they are at each event.
  */
-import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, type ArgValue, type SockTuple } from '@peregrine/event';
+import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, type ArgValue } from '@peregrine/event';
 import { ExecFlag, LAYOUT, RecordType } from './abi.ts';
 import type { BatchBuilder } from './batcher.ts';
 import { bootToEpochNs } from './clock.ts';
 import { containerFromCgroupPath, containerFromProcCgroup } from './container-id.ts';
-import { readFileSync } from 'node:fs';
 import { cloneFlagsToPpm, fcntlCmdToPpm, KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
 import { scanProc } from './proc-scan.ts';
+import { cString, joinComponents, readProcCgroup, resolvePath, sockaddr, socketTuple } from './record-text.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
 import { SYSCALL_BY_NR } from './syscalls.ts';
 
@@ -32,47 +32,6 @@ export interface TrackerCounters {
   badRecords: number;
   /** syscall numbers selected but not in the table */
   unknownSyscalls: number;
-}
-
-/** Leaf-first NUL-terminated components → an absolute path. */
-function joinComponents(buf: Buffer, start: number, len: number): string {
-  if (len === 0) return '/';
-  const parts = buf.toString('utf8', start, start + len - 1).split('\0');
-  parts.reverse();
-  return `/${parts.join('/')}`;
-}
-
-function readProcCgroup(pid: number): string {
-  try { return readFileSync(`/proc/${pid}/cgroup`, 'utf8'); } catch { return ''; }
-}
-
-function cString(buf: Buffer, start: number, len: number): string {
-  const nul = buf.indexOf(0, start);
-  return buf.toString('utf8', start, nul >= 0 && nul < start + len ? nul : start + len);
-}
-
-function resolvePath(base: string, path: string): string {
-  // fast path: already absolute and normal
-  if (path.charCodeAt(0) === 47 && !path.includes('/.') && !path.includes('//')) return path;
-  const full = path.startsWith('/') ? path : `${base.endsWith('/') ? base : `${base}/`}${path}`;
-  const out: string[] = [];
-  for (const part of full.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
-}
-
-function ip4(buf: Buffer, o: number): string {
-  return `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
-}
-
-function ip6(buf: Buffer, o: number): string {
-  if (buf.readUInt32BE(o) === 0 && buf.readUInt32BE(o + 4) === 0 && buf.readUInt32BE(o + 8) === 0xffff) return `::ffff:${ip4(buf, o + 12)}`;
-  const words: string[] = [];
-  for (let i = 0; i < 8; i++) words.push(buf.readUInt16BE(o + 2 * i).toString(16));
-  return words.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
 }
 
 export class Tracker {
@@ -214,9 +173,9 @@ export class Tracker {
         const fdNum = name === 'accept' || name === 'accept4' ? ret : iarg(0);
         v.fd = fdNum;
         const prev = p.fds.get(fdNum);
-        const tuple = this.socketTuple(buf, off, name === 'accept' || name === 'accept4');
+        const tuple = socketTuple(buf, off, name === 'accept' || name === 'accept4');
         if (name === 'bind' || name === 'connect' || name === 'sendto') {
-          const addr = this.sockaddr(buf, d0, len0);
+          const addr = sockaddr(buf, d0, len0);
           if (name === 'bind') v.addr = addr;
           if (addr && addr.family === SocketFamily.Unix && tuple) { tuple.dip = addr.addr; }
           if (addr && addr.family === SocketFamily.Unix && !tuple && fdNum >= 0 && ret >= 0 && name !== 'sendto') {
@@ -355,36 +314,6 @@ export class Tracker {
     }
     if (WITH_ENTER.has(name)) this.emit(buf, off, name, Direction.Enter, p, fd, 0);
     this.emit(buf, off, name, Direction.Exit, p, fd, ret);
-  }
-
-  /** Kernel socket endpoints → libsinsp's tuple: client side first (for accept, the peer is the client). */
-  private socketTuple(buf: Buffer, off: number, serverSide: boolean): SockTuple | null {
-    const family = buf.readUInt16LE(off + S.sk_family);
-    if (family !== 2 && family !== 10) return null;
-    const ip = family === 2 ? ip4 : ip6;
-    const local = ip(buf, off + S.saddr);
-    const remote = ip(buf, off + S.daddr);
-    const lport = buf.readUInt16LE(off + S.sport);
-    const rport = buf.readUInt16LE(off + S.dport);
-    const fam = family === 2 ? SocketFamily.Inet : SocketFamily.Inet6;
-    return serverSide
-      ? { family: fam, sip: remote, sport: rport, dip: local, dport: lport }
-      : { family: fam, sip: local, sport: lport, dip: remote, dport: rport };
-  }
-
-  private sockaddr(buf: Buffer, o: number, len: number): { family: SocketFamily; addr: string; port: number } | null {
-    if (len < 2) return null;
-    const family = buf.readUInt16LE(o);
-    if (family === 2 && len >= 8) return { family: SocketFamily.Inet, addr: ip4(buf, o + 4), port: buf.readUInt16BE(o + 2) };
-    if (family === 10 && len >= 24) return { family: SocketFamily.Inet6, addr: ip6(buf, o + 8), port: buf.readUInt16BE(o + 2) };
-    if (family === 1) {
-      const end = buf.indexOf(0, o + 2);
-      const stop = end < 0 || end > o + len ? o + len : end;
-      // abstract sockets start with NUL: libsinsp shows them with a leading '@'
-      if (stop === o + 2 && len > 3) return { family: SocketFamily.Unix, addr: `@${cString(buf, o + 3, len - 3)}`, port: 0 };
-      return { family: SocketFamily.Unix, addr: buf.toString('utf8', o + 2, stop), port: 0 };
-    }
-    return null;
   }
 
   private execValues(p: ProcState, pid: number, tid: number): void {
