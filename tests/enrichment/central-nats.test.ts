@@ -147,4 +147,22 @@ describe('central mode: one watcher through NATS KV, two node enrichers (kube-ap
       await nc.close();
     }
   });
+
+  it('central.publish in a stage\'s config runs the watcher in that instance too', async () => {
+    const id = containerIdFor('front-c');
+    api.upsert('pods', pod({ name: 'front-c', namespace: 'web', node: 'node-c', containerId: id }));
+    const stage = new EnrichmentStage();
+    const { init } = stageInit('node-c', {
+      sources: ['central'], metadataWaitMs: 5000,
+      kube: { apiServer: api.url, insecureSkipTlsVerify: true },
+      central: { url: nats.url, bucket: 'peregrine_k8s_meta_publish_test', publish: true },
+    });
+    try {
+      await stage.init(init);
+      const [out] = await handleOne(stage, batchFor('node-c', 1, [id]));
+      assert.equal(out!.containers[0]!.k8s?.podName, 'front-c');
+    } finally {
+      await stage.close();
+    }
+  });
 });
