@@ -56,9 +56,10 @@ try {
   // (a) one filter + format, as `peregrine replay --filter -p`
   {
     const plan = printPlan(FILTER, FORMAT);
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const capture = readCapture(file);
-    const lines = linesOf(replayBatches(capture), plan);
+    const lines = linesOf(replayBatches(capture, { eventTypes: plan.filter?.eventTypes ?? null }), plan);
     let n = 0;
     let bytes = 0;
     for (let r = lines.next(); !r.done; r = lines.next()) {
@@ -66,16 +67,19 @@ try {
       bytes += r.value.length + 1;
     }
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(c0);
+    const cpuSecs = (cpu.user + cpu.system) / 1e6;
     const ours = total / secs;
 
-    const s0 = process.hrtime.bigint();
-    const sd = spawnSync('sysdig', ['-r', file, '-p', FORMAT, FILTER], { maxBuffer: 1 << 30 });
-    const sysdigSecs = Number(process.hrtime.bigint() - s0) / 1e9;
-    const sysdigLines = sd.stdout.toString().split('\n').filter(Boolean).length;
-    const theirs = total / sysdigSecs;
-    console.log(`filter: ours ${Math.round(ours)} events/s (${secs.toFixed(2)} s, ${n} lines, ${bytes} bytes), `
-      + `sysdig -r ${Math.round(theirs)} events/s (${sysdigSecs.toFixed(2)} s, ${sysdigLines} lines), `
-      + `ratio ours/sysdig ${(ours / theirs).toFixed(2)}, rss ${rssMb()} MB`);
+    // sysdig timed by bash: wall and CPU seconds of the child alone
+    const sd = spawnSync('bash', ['-c', 'TIMEFORMAT="%R %U %S"; { time sysdig -r "$1" -p "$2" "$3" | wc -l; } 2>&1', '_', file, FORMAT, FILTER], { encoding: 'utf8' });
+    const [linesOut, timing] = sd.stdout.trim().split('\n');
+    const [wall, user, sys] = timing!.split(' ').map(Number) as [number, number, number];
+    const sysdigLines = Number(linesOut);
+    const theirs = total / wall;
+    console.log(`filter: ours ${Math.round(ours)} events/s (${secs.toFixed(2)} s wall, ${cpuSecs.toFixed(2)} s cpu, ${n} lines, ${bytes} bytes), `
+      + `sysdig -r ${Math.round(theirs)} events/s (${wall.toFixed(2)} s wall, ${(user + sys).toFixed(2)} s cpu, ${sysdigLines} lines), `
+      + `ratio ours/sysdig ${(ours / theirs).toFixed(2)} by wall, ${((user + sys) / cpuSecs).toFixed(2)} by cpu, rss ${rssMb()} MB`);
     if (n !== sysdigLines) console.log(`  note: line counts differ (${n} vs ${sysdigLines})`);
   }
 
@@ -83,7 +87,8 @@ try {
   {
     const ruleset = await loadRules([join(RULES_DIR, 'falco_rules.yaml'), join(RULES_DIR, 'falco-incubating_rules.yaml')]);
     const capture = readCapture(file);
-    const gen = replayBatches(capture);
+    const types = ruleset.eventTypes();
+    const gen = replayBatches(capture, { eventTypes: types ? new Set(types) : null });
     const lat: number[] = [];
     let alerts = 0;
     const t0 = process.hrtime.bigint();

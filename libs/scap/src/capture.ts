@@ -101,18 +101,26 @@ function readMetadataBlock(data: Buffer, type: number, pos: number, end: number,
 }
 
 /**
- * Walks the event blocks. After `next()` returns true the fields describe the current event; parameter i has its
- * value at `valueAt(i)` with length `lens[i]`. Metadata blocks found between events (merged captures) are applied.
+ * Walks the event blocks. After `next()` returns true the header fields describe the current event; `params()` then
+ * fills in where each parameter's value starts (`offs[i]`) and its length (`lens[i]`) — done on demand, since most
+ * events of a replay are only counted. Metadata blocks found between events (merged captures) are applied.
  */
 export class EventCursor {
   pos: number;
   blockOffset = 0;
   cpu = 0;
   flags = 0;
-  ts = 0n;
   tid = 0;
   type = 0;
   nparams = 0;
+  /** the timestamp as two 32-bit halves: most events never need the bigint */
+  private tsLo = 0;
+  private tsHi = 0;
+  private hdrAt = 0;
+  private evEnd = 0;
+  private blockType = 0;
+  private v2 = true;
+  private lenSize = 2;
   /** parameter lengths and value offsets of the current event (reused) */
   readonly lens = new Uint32Array(64);
   readonly offs = new Uint32Array(64);
@@ -122,77 +130,121 @@ export class EventCursor {
     this.pos = capture.eventsAt;
   }
 
+  get ts(): bigint {
+    return (BigInt(this.tsHi) << 32n) | BigInt(this.tsLo);
+  }
+
   /** false at the clean end of the file; throws ScapError (with the file name) on a bad block. */
   next(): boolean {
     if (this.done) return false;
     try {
       return this.advance();
     } catch (e) {
-      this.done = true;
-      if (e instanceof ScapError) {
-        const err = e.code === 'truncated' && this.capture.streamError ? this.capture.streamError : e;
-        throw this.capture.file ? err.withFile(this.capture.file) : err;
-      }
-      throw e;
+      throw this.fail(e);
     }
+  }
+
+  /** Locates the current event's parameters; throws ScapError if they contradict the event's length. */
+  params(): void {
+    try {
+      this.locateParams();
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): unknown {
+    this.done = true;
+    if (e instanceof ScapError) {
+      const err = e.code === 'truncated' && this.capture.streamError ? this.capture.streamError : e;
+      return this.capture.file ? err.withFile(this.capture.file) : err;
+    }
+    return e;
   }
 
   private advance(): boolean {
     const data = this.capture.data;
+    const size = data.length;
     for (;;) {
-      if (this.pos >= data.length) {
+      if (this.pos >= size) {
         this.done = true;
         if (this.capture.streamError) throw this.capture.streamError;
         return false;
       }
       const at = this.pos;
-      const { type: blockType, end } = blockAt(data, at);
+      if (at + 8 > size) throw new ScapError('truncated', at, 'file ends inside a block header');
+      const blockType = data.readUInt32LE(at);
+      const len = data.readUInt32LE(at + 4);
+      const end = at + len;
+      if (len < BLOCK_OVERHEAD || (len & 3) !== 0) throw new ScapError('corrupt', at, `invalid block length ${len}`, null, blockType);
+      if (end > size) throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
+      const trailer = data.readUInt32LE(end - 4);
+      if (trailer !== len) throw new ScapError('corrupt', end - 4, `block trailer ${trailer} does not match length ${len}`, null, blockType);
       this.pos = end;
-      const shape = eventBlockShape(blockType);
-      if (!shape) {
-        if (blockType !== Block.Section) readMetadataBlock(data, blockType, at, end, this.capture.meta);
-        continue;
+      let v2: boolean;
+      let flags: boolean;
+      switch (blockType) {
+        case Block.EventV2: v2 = true; flags = false; this.lenSize = 2; break;
+        case Block.Event: case Block.EventInt: v2 = false; flags = false; this.lenSize = 2; break;
+        case Block.EventFlagsV2: v2 = true; flags = true; this.lenSize = 2; break;
+        case Block.EventFlags: v2 = false; flags = true; this.lenSize = 2; break;
+        case Block.EventV2Large: v2 = true; flags = false; this.lenSize = 4; break;
+        case Block.EventFlagsV2Large: v2 = true; flags = true; this.lenSize = 4; break;
+        default:
+          if (blockType !== Block.Section) readMetadataBlock(data, blockType, at, end, this.capture.meta);
+          continue;
       }
       this.blockOffset = at;
+      this.blockType = blockType;
+      this.v2 = v2;
       let p = at + 8;
       const bodyEnd = end - 4;
       this.cpu = data.readUInt16LE(p);
       p += 2;
-      if (shape.flags) {
+      if (flags) {
         this.flags = data.readUInt32LE(p);
         p += 4;
       } else {
         this.flags = 0;
       }
-      const hdrLen = shape.v2 ? 26 : 22;
+      const hdrLen = v2 ? 26 : 22;
       if (p + hdrLen > bodyEnd) throw new ScapError('corrupt', at, 'event block too short for its header', null, blockType);
-      this.ts = data.readBigUInt64LE(p);
-      this.tid = Number(data.readBigInt64LE(p + 8));
+      this.tsLo = data.readUInt32LE(p);
+      this.tsHi = data.readUInt32LE(p + 4);
+      this.tid = data.readUInt32LE(p + 8) + data.readInt32LE(p + 12) * 0x100000000;
       const evLen = data.readUInt32LE(p + 16);
       this.type = data.readUInt16LE(p + 20);
-      const evEnd = p + evLen;
-      if (evEnd > bodyEnd || evLen < hdrLen) {
+      this.evEnd = p + evLen;
+      if (this.evEnd > bodyEnd || evLen < hdrLen) {
         throw new ScapError('corrupt', p + 16, `event length ${evLen} does not fit its block`, null, blockType);
       }
-      const lenSize = shape.large ? 4 : 2;
-      const lensAt = p + hdrLen;
-      const n = shape.v2 ? data.readUInt32LE(p + 22) : this.inferParamCount(data, lensAt, evEnd, lenSize, at, blockType);
-      if (n > this.lens.length) throw new ScapError('corrupt', p + 22, `event has ${n} parameters`, null, blockType);
-      let v = lensAt + n * lenSize;
-      for (let i = 0; i < n; i++) {
-        const l = lenSize === 2 ? data.readUInt16LE(lensAt + 2 * i) : data.readUInt32LE(lensAt + 4 * i);
-        this.lens[i] = l;
-        this.offs[i] = v;
-        v += l;
-      }
-      if (v > evEnd) throw new ScapError('corrupt', lensAt, 'event parameters run past the event', null, blockType);
-      this.nparams = n;
+      this.hdrAt = p;
+      this.nparams = -1;
       return true;
     }
   }
 
+  private locateParams(): void {
+    if (this.nparams >= 0) return;
+    const data = this.capture.data;
+    const p = this.hdrAt;
+    const lenSize = this.lenSize;
+    const lensAt = p + (this.v2 ? 26 : 22);
+    const n = this.v2 ? data.readUInt32LE(p + 22) : this.inferParamCount(data, lensAt, this.evEnd, lenSize);
+    if (n > this.lens.length) throw new ScapError('corrupt', p + 22, `event has ${n} parameters`, null, this.blockType);
+    let v = lensAt + n * lenSize;
+    for (let i = 0; i < n; i++) {
+      const l = lenSize === 2 ? data.readUInt16LE(lensAt + 2 * i) : data.readUInt32LE(lensAt + 4 * i);
+      this.lens[i] = l;
+      this.offs[i] = v;
+      v += l;
+    }
+    if (v > this.evEnd) throw new ScapError('corrupt', lensAt, 'event parameters run past the event', null, this.blockType);
+    this.nparams = n;
+  }
+
   /** v1 events do not store nparams: the largest count whose lengths add up to the event size, as libscap does. */
-  private inferParamCount(data: Buffer, lensAt: number, evEnd: number, lenSize: number, at: number, blockType: number): number {
+  private inferParamCount(data: Buffer, lensAt: number, evEnd: number, lenSize: number): number {
     const max = PPME[this.type]?.types.length ?? 0;
     for (let n = max; n >= 0; n--) {
       let v = lensAt + n * lenSize;
@@ -201,6 +253,6 @@ export class EventCursor {
       if (v === evEnd) return n;
       if (v < evEnd) break;
     }
-    throw new ScapError('corrupt', at, `cannot infer the parameter count of a v1 event of type ${this.type}`, null, blockType);
+    throw new ScapError('corrupt', this.blockOffset, `cannot infer the parameter count of a v1 event of type ${this.type}`, null, this.blockType);
   }
 }

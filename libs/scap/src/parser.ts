@@ -72,6 +72,11 @@ const GENERIC_CODES = new Map(EVENT_TYPES.map((t) => [t.name, t.code]));
 export interface ParserOptions {
   node: string;
   batchSize: number;
+  /**
+   * The evt.type names the consumer reads (a filter's or ruleset's gate), or null for all. Other events still count
+   * and still change the state, but are neither decoded beyond that nor put in batches.
+   */
+  eventTypes?: ReadonlySet<string> | null;
 }
 
 export class Parser {
@@ -86,7 +91,23 @@ export class Parser {
   private sawEvent = false;
   private readonly unknownTypes = new Map<number, number>();
 
+  private readonly maps = mappings();
+  /** the last tid known to be in the thread table (reset when a thread goes) */
+  private knownTid = Number.NaN;
+  /** per PPME id: decode and emit (2), decode for state only (1), count only (0) */
+  private readonly need: Uint8Array;
+  private readonly wantedCodes: Uint8Array | null;
+
   constructor(readonly capture: Capture, readonly opts: ParserOptions) {
+    const wanted = opts.eventTypes ?? null;
+    this.wantedCodes = wanted ? Uint8Array.from(EVENT_TYPES, (t) => (wanted.has(t.name) ? 1 : 0)) : null;
+    this.need = Uint8Array.from(PPME, (info, id) => {
+      const m = mappings()[id];
+      if (!m) return 2;
+      if (!this.wantedCodes || this.wantedCodes[m.code]) return 2;
+      const handlers = HANDLERS[info.name];
+      return handlers || info.name === 'procexit' || info.name === CONTAINER ? 1 : 0;
+    });
     this.creds = { users: capture.meta.users, groups: capture.meta.groups };
     for (const e of capture.meta.threads.values()) this.threads.set(e.tid, threadFromScap(e, (cg) => this.containerOf(cg)));
     // threads of one process share the main thread's fd table
@@ -116,6 +137,18 @@ export class Parser {
     }
     this.num++;
     if (type === GENERIC_E || type === GENERIC_X) return this.generic(c);
+    const need = this.need[type];
+    if (need === 0) {
+      // counted only: what it may change is the thread table (a thread first seen here)
+      const tid = c.tid;
+      if (tid !== this.knownTid) {
+        const m0 = this.maps[type];
+        if (m0 && !this.threads.has(tid) && this.makesThread(tid, m0.code, m0)) this.partialThread(tid);
+        if (this.threads.has(tid)) this.knownTid = tid;
+      }
+      this.sawEvent = true;
+      return null;
+    }
     const m = mappings()[type];
     if (!m) {
       this.unknownTypes.set(type, (this.unknownTypes.get(type) ?? 0) + 1);
@@ -129,6 +162,7 @@ export class Parser {
     }
     this.sawEvent = true;
     if (HIDDEN.has(name)) return null;
+    c.params();
     const args: ArgValue[] = new Array(m.argCount).fill(null);
     const data = this.capture.data;
     for (let i = 0; i < c.nparams && i < m.slots.length; i++) {
@@ -140,12 +174,17 @@ export class Parser {
   }
 
   private generic(c: EventCursor): EventBatch | null {
+    c.params();
     if (c.nparams < 1) return null;
     const data = this.capture.data;
     const sc = decodeParam(data, c.offs[0]!, c.lens[0]!, 'syscallid', false) as string;
     const code = GENERIC_CODES.get(sc);
-    if (code === undefined) return null;
     this.sawEvent = true;
+    if (code === undefined) return null;
+    if (this.wantedCodes && !this.wantedCodes[code]) {
+      if (!this.threads.has(c.tid) && c.tid > 0) this.partialThread(c.tid);
+      return null;
+    }
     const t = EVENT_TYPES[code]!;
     const dir = (c.type === GENERIC_E ? 0 : 1) as 0 | 1;
     const params = dir === 0 ? t.enter : t.exit;
@@ -176,12 +215,18 @@ export class Parser {
       cloneExit(this, undefined, ev);
     }
     const b = this.batch;
-    const live = this.threads.get(c.tid) ?? t;
-    ev.proc = live ? this.procIndex(live) : NO_REF;
-    ev.fd = fd ? this.fdIndex(fd) : NO_REF;
-    b.events.push(ev);
-    if (t && EVENT_TYPES[code]!.name === 'procexit') this.threads.delete(c.tid);
-    return b.events.length >= this.opts.batchSize ? this.cut() : null;
+    const wanted = !this.wantedCodes || this.wantedCodes[code] === 1;
+    if (wanted) {
+      const live = this.threads.get(c.tid) ?? t;
+      ev.proc = live ? this.procIndex(live) : NO_REF;
+      ev.fd = fd ? this.fdIndex(fd) : NO_REF;
+      b.events.push(ev);
+    }
+    if (t && EVENT_TYPES[code]!.name === 'procexit') {
+      this.threads.delete(c.tid);
+      this.knownTid = Number.NaN;
+    }
+    return wanted && b.events.length >= this.opts.batchSize ? this.cut() : null;
   }
 
   /** libsinsp makes a thread for an unknown tid on syscall events, not for the scheduler/tracepoint ones. */
@@ -263,6 +308,7 @@ export class Parser {
 
   /** Registers a container event's metadata; returns its short id. */
   private containerEvent(c: EventCursor): string | null {
+    c.params();
     if (c.nparams < 1) return null;
     const json = decodeParam(this.capture.data, c.offs[0]!, c.lens[0]!, 'charbuf', false) as string;
     const info = containerFromJson(json);
@@ -287,6 +333,7 @@ export class Parser {
   }
 
   private applyMeta(name: string, c: EventCursor): void {
+    c.params();
     const data = this.capture.data;
     const u32 = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'uint32', false) as number) : 0);
     const s = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'charbuf', false) as string) : '');

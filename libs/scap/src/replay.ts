@@ -13,6 +13,8 @@ export interface ReplayOptions {
   node?: string;
   /** events per batch */
   batchSize?: number;
+  /** only these evt.type names go into batches (the consumer's gate); null or absent for all */
+  eventTypes?: ReadonlySet<string> | null;
 }
 
 export interface ReplaySummary {
@@ -30,7 +32,9 @@ export function readCapture(path: string): Capture {
 }
 
 export function* replayBatches(capture: Capture, opts: ReplayOptions = {}): Generator<EventBatch, ReplaySummary> {
-  const parser = new Parser(capture, { node: opts.node ?? 'replay', batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE });
+  const parser = new Parser(capture, {
+    node: opts.node ?? 'replay', batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, eventTypes: opts.eventTypes ?? null,
+  });
   const cursor = new EventCursor(capture);
   let batches = 0;
   let error: ScapError | null = null;

@@ -71,7 +71,7 @@ export function printPlan(filter: string, format: string): PrintPlan {
 
 /** Lines for every matching event of a capture, in order; `error` is set when the file stopped early. */
 export function printLines(file: string, plan: PrintPlan): Generator<string, ScapError | null> {
-  return linesOf(replayBatches(readCapture(file)), plan);
+  return linesOf(replayBatches(readCapture(file), { eventTypes: plan.filter?.eventTypes ?? null }), plan);
 }
 
 /** Lines for the matching events of batches (a replay, or batches kept from one). */
