@@ -7,7 +7,7 @@ import { EVENT_TYPES } from '@peregrine/event';
 import { argByIndex, argByNames, argRaw, argText, renderArgs, slotsOf, type ArgRender } from './args.ts';
 import { def, keyArg } from './define.ts';
 import { renderDateTime, renderRes, renderTime } from './render.ts';
-import type { Accessor, FieldDef, FieldType, Value } from './types.ts';
+import type { FieldDef, FieldType } from './types.ts';
 
 const TYPE_NAMES = EVENT_TYPES.map((t) => t.name);
 const CATEGORIES = EVENT_TYPES.map((t) => t.category);
