@@ -28,13 +28,22 @@ export const DEFAULT_KEEP_OPTIONS: KeepOptions = {
 };
 
 interface Held {
+  traceId: string;
   at: number;
   spans: ReadableSpan[];
+  /** Exported or evicted already: its slot in the age queue is skipped. */
+  gone: boolean;
 }
 
 export class KeepingSpanProcessor implements SpanProcessor {
   private readonly opts: KeepOptions;
   private readonly held = new Map<string, Held>();
+  /**
+   * Held traces oldest first. A Map cannot serve as this queue: V8 keeps deleted entries as holes that every
+   * iteration from the front walks again, which made eviction quadratic.
+   */
+  private ageQueue: Held[] = [];
+  private ageHead = 0;
   private heldSpans = 0;
   /** Trace ids kept recently, with when: spans of them that end later are exported too. */
   private readonly kept = new Map<string, number>();
@@ -60,8 +69,9 @@ export class KeepingSpanProcessor implements SpanProcessor {
     const now = Date.now();
     let h = this.held.get(ctx.traceId);
     if (!h) {
-      h = { at: now, spans: [] };
+      h = { traceId: ctx.traceId, at: now, spans: [], gone: false };
       this.held.set(ctx.traceId, h);
+      this.ageQueue.push(h);
     }
     h.spans.push(span);
     this.heldSpans++;
@@ -78,8 +88,7 @@ export class KeepingSpanProcessor implements SpanProcessor {
     }
     const h = this.held.get(traceId);
     if (!h) return;
-    this.held.delete(traceId);
-    this.heldSpans -= h.spans.length;
+    this.release(h);
     for (const s of h.spans) this.enqueue(s);
   }
 
@@ -88,11 +97,24 @@ export class KeepingSpanProcessor implements SpanProcessor {
     return this.heldSpans;
   }
 
+  private release(h: Held): void {
+    h.gone = true;
+    this.held.delete(h.traceId);
+    this.heldSpans -= h.spans.length;
+  }
+
   private evict(now: number): void {
-    for (const [id, h] of this.held) {
-      if (this.heldSpans <= this.opts.maxBufferedSpans && now - h.at <= this.opts.bufferTtlMs) break;
-      this.held.delete(id);
-      this.heldSpans -= h.spans.length;
+    while (this.ageHead < this.ageQueue.length) {
+      const h = this.ageQueue[this.ageHead]!;
+      if (!h.gone) {
+        if (this.heldSpans <= this.opts.maxBufferedSpans && now - h.at <= this.opts.bufferTtlMs) break;
+        this.release(h);
+      }
+      this.ageHead++;
+    }
+    if (this.ageHead > 1024 && this.ageHead * 2 > this.ageQueue.length) {
+      this.ageQueue = this.ageQueue.slice(this.ageHead);
+      this.ageHead = 0;
     }
   }
 
