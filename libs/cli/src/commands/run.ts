@@ -130,7 +130,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: cfg.logLevel, fields: { node: cfg.node } });
   const host = new Host({
-    bus, node: cfg.node, stages, settings: cfg.runtime, logger,
+    // In one process every stage hears KEEP_TRACE before the drain ends: no grace needed.
+    bus, node: cfg.node, stages, settings: args.all ? { ...cfg.runtime, keepTraceGraceMs: 0 } : cfg.runtime, logger,
     http: cfg.http.port < 0 ? null : cfg.http,
     keepTrace: (id) => telemetry.keepTrace(id),
   });
