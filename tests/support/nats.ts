@@ -17,6 +17,8 @@ export interface NatsServer {
   /** Starts it again on the same port and store directory. */
   restart(): Promise<void>;
   dispose(): Promise<void>;
+  /** Lets the test process exit while the server still runs (it is stopped on exit). */
+  unref(): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -74,6 +76,10 @@ export async function startNats(opts: { jetstream?: boolean; args?: string[] } =
     stop,
     restart: async () => { await stop(); await launch(); },
     dispose: async () => { await stop(); rmSync(storeDir, { recursive: true, force: true }); },
+    unref: () => {
+      child?.unref();
+      (child?.stderr as { unref?: () => void } | null)?.unref?.();
+    },
   };
 }
 
@@ -84,6 +90,7 @@ export function sharedNats(): Promise<{ url: string }> {
   const fromEnv = process.env.PEREGRINE_TEST_NATS_URL;
   if (fromEnv) return Promise.resolve({ url: fromEnv });
   shared ??= startNats().then((s) => {
+    s.unref();
     process.once('exit', () => { void s.stop(); });
     return { url: s.url };
   });
