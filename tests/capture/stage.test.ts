@@ -1,6 +1,6 @@
 /**
  * The capture stage as a host runs it, over the in-memory bus's control channel: it asks for event types, emits
- * batches, re-selects on RULES_RELOADED, serves the kill action (never hitting a reused pid), and without
+ * batches, captures from the moment the host logs `ready`, re-selects on RULES_RELOADED, serves the kill action (never hitting a reused pid), and without
  * CAP_BPF/CAP_PERFMON fails at once with one message naming what is missing.
  */
 import { describe, it } from 'node:test';
@@ -9,7 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { MemoryBus, EVENT_TYPES_REQUEST, RULES_RELOADED, nodeAction } from '@peregrine/bus';
 import { eventTypeByCode, type Alert, type EventBatch } from '@peregrine/event';
-import type { SourceContext } from '@peregrine/runtime';
+import { createLogger, Host, type BatchStage, type SourceContext } from '@peregrine/runtime';
 import createStage, { missingPrivileges } from '@peregrine/capture';
 
 const root = process.getuid?.() === 0 && missingPrivileges().length === 0;
@@ -39,7 +39,7 @@ async function until(pred: () => boolean, ms = 4000): Promise<void> {
 
 describe('capture stage', () => {
   it('without CAP_BPF and CAP_PERFMON it fails at once, naming what is missing', () => {
-    const script = `import('@peregrine/capture').then(async (m) => { try { await m.default().run({}); } catch (e) { console.log(e.message); } })`;
+    const script = `import('@peregrine/capture').then(async (m) => { try { await m.default().init({}); } catch (e) { console.log(e.message); } })`;
     const node = [process.execPath, '--import', 'tsx', '-e', script];
     // as root, drop to nobody with no capabilities at all; as another user, we already lack them
     const argv = process.getuid?.() === 0
@@ -47,6 +47,41 @@ describe('capture stage', () => {
       : node;
     const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd: process.cwd() });
     assert.match(r.stdout, /capture needs root or CAP_BPF \+ CAP_PERFMON to load eBPF; missing: CAP_BPF, CAP_PERFMON/, r.stderr);
+  });
+
+  it('is capturing when the host logs ready: a mkdir run right at the ready line is captured', { skip: root ? false : 'needs root for eBPF' }, async () => {
+    const dir = `/tmp/pg-ready-${process.pid}`;
+    const seen: EventBatch[] = [];
+    const sink: BatchStage = { kind: 'batch', name: 'sink', handle(b) { seen.push(b); } };
+    let readyAt = 0;
+    // the host writes `ready` synchronously before it starts the sources: act inside that very write
+    const logger = createLogger({ sink: { write: (line) => {
+      if (readyAt === 0 && line.includes('"msg":"ready"')) {
+        readyAt = Date.now();
+        execFileSync('/bin/mkdir', [dir]);
+      }
+    } } });
+    const settings = { concurrency: 4, maxMessageBytes: 8 << 20, maxPendingBytes: 64 << 20, maxAckPending: 64, badInputLogIntervalMs: 1000, drainTimeoutMs: 5000, keepTraceGraceMs: 0 };
+    const host = new Host({
+      bus: new MemoryBus(), node: 'ready-node', settings, logger, http: null,
+      stages: [
+        { name: 'capture', stage: createStage(), config: { batchDelayMs: 20, eventTypesTimeoutMs: 100 }, next: 'sink' },
+        { name: 'sink', stage: sink, config: {}, next: undefined },
+      ],
+    });
+    try {
+      await host.start();
+      assert.ok(readyAt > 0, 'the host logged ready');
+      const made = () => seen.flatMap((b) => b.events.filter((e) => {
+        const name = eventTypeByCode(e.type)!.name;
+        return (name === 'mkdir' || name === 'mkdirat') && e.args.includes(dir) && b.procs[e.proc]?.name === 'mkdir';
+      }));
+      await until(() => made().length > 0);
+      assert.equal(made()[0].res, 0);
+    } finally {
+      await host.drain();
+      spawnSync('/bin/rmdir', [dir]);
+    }
   });
 
   it('selects what evaluation asks for, re-selects on reload, and kills only a matching start time', { skip: root ? false : 'needs root for eBPF' }, async () => {
@@ -61,6 +96,7 @@ describe('capture stage', () => {
     try {
       await until(() => answered === 1);
       await new Promise((r) => setTimeout(r, 200));
+      batches.length = 0; // until evaluation answered, the default set was selected
       execFileSync('/bin/sh', ['-c', 'cd / && mkdir -p /tmp/pg-stage-dir && rmdir /tmp/pg-stage-dir']);
       await until(() => types(batches).has('execve'));
       assert.equal(types(batches).has('mkdir') || types(batches).has('mkdirat'), false, 'mkdir is not selected yet');

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
 import { actionTaken, EVENT_TYPES_REQUEST, nodeAction, RULES_RELOADED } from '@peregrine/bus';
-import type { Alert } from '@peregrine/event';
-import type { SourceContext, SourceStage } from '@peregrine/runtime';
+import type { Alert, EventBatch } from '@peregrine/event';
+import type { SourceContext, SourceStage, StageInit } from '@peregrine/runtime';
 import { Capture, type CaptureStats } from './capture.ts';
 import { killIfStartMatches, missingPrivileges } from './driver.ts';
 import { CaptureConfigError, MissingPrivilegeError } from './errors.ts';
@@ -96,43 +96,72 @@ export function dropAlert(node: string, stats: CaptureStats, kernelDelta: number
   };
 }
 
+/**
+ * `init` loads and attaches the kernel side, scans /proc and starts draining with the default event types, so that
+ * when the host logs `ready` events are already being captured; batches wait for `run` to hand over `emitBatch`
+ * (bounded by the batcher's in-flight limit). `run` then asks evaluation which event types its rules need (in
+ * `run --all`, evaluation is initialised after capture, so it can only answer now) and publishes.
+ */
 export function createCaptureStage(): SourceStage {
+  let capture: Capture | null = null;
+  let cfg: CaptureStageConfig = DEFAULTS;
+  let handOver: (emit: (batch: EventBatch) => Promise<void>) => void = () => undefined;
+  const emitter = new Promise<(batch: EventBatch) => Promise<void>>((resolve) => { handOver = resolve; });
+  const stop = () => {
+    capture?.stop();
+    capture = null;
+  };
+
+  const toSelection = (types: string[] | 'all') => (types === 'all' ? ALL_EVENT_TYPES : types);
+  const askEventTypes = async (init: StageInit): Promise<string[]> => {
+    try {
+      const reply = await init.control.request(EVENT_TYPES_REQUEST, enc.encode(init.node), cfg.eventTypesTimeoutMs);
+      const types = parseEventTypes(reply);
+      if (types) return toSelection(types);
+      init.logger.warn('capture: unreadable event types reply, using the default set');
+    } catch {
+      init.logger.info('capture: no answer on event types, using the default set');
+    }
+    return [...DEFAULT_RULE_EVENT_TYPES];
+  };
+
+  const init = (init: StageInit): void => {
+    const missing = missingPrivileges();
+    if (missing.length > 0) throw new MissingPrivilegeError(missing);
+    cfg = parseConfig(init.config);
+    const running = new Capture(
+      { node: init.node, driver: { ringBytes: cfg.ringBytes, captureEnv: cfg.captureEnv }, batch: { maxEvents: cfg.batchEvents, maxDelayMs: cfg.batchDelayMs } },
+      async (batch) => (await emitter)(batch),
+    );
+    try {
+      running.start(DEFAULT_RULE_EVENT_TYPES);
+    } catch (err) {
+      running.stop();
+      throw err;
+    }
+    capture = running;
+    init.control.serve(RULES_RELOADED, async (data) => {
+      const types = parseEventTypes(data);
+      const n = running.setEventTypes(types ? toSelection(types) : await askEventTypes(init));
+      init.logger.info('capture: selection re-applied', { syscalls: n });
+    });
+    init.control.serve(nodeAction(init.node, 'kill'), async (data) => {
+      const reply = enc.encode(JSON.stringify(serveKill(data)));
+      await init.control.publish(actionTaken('kill'), reply).catch(() => undefined);
+      return reply;
+    });
+  };
+
   return {
     kind: 'source',
     name: 'capture',
+    init,
     async run(ctx: SourceContext) {
-      const missing = missingPrivileges();
-      if (missing.length > 0) throw new MissingPrivilegeError(missing);
-      const cfg = parseConfig(ctx.config);
-      const capture = new Capture(
-        { node: ctx.node, driver: { ringBytes: cfg.ringBytes, captureEnv: cfg.captureEnv }, batch: { maxEvents: cfg.batchEvents, maxDelayMs: cfg.batchDelayMs } },
-        (batch) => ctx.emitBatch(batch),
-      );
-      const toSelection = (types: string[] | 'all') => (types === 'all' ? ALL_EVENT_TYPES : types);
-      const askEventTypes = async (): Promise<string[]> => {
-        try {
-          const reply = await ctx.control.request(EVENT_TYPES_REQUEST, enc.encode(ctx.node), cfg.eventTypesTimeoutMs);
-          const types = parseEventTypes(reply);
-          if (types) return toSelection(types);
-          ctx.logger.warn('capture: unreadable event types reply, using the default set');
-        } catch {
-          ctx.logger.info('capture: no answer on event types, using the default set');
-        }
-        return [...DEFAULT_RULE_EVENT_TYPES];
-      };
-      capture.start(await askEventTypes());
-      ctx.logger.info('capture: running', { syscalls: capture.selectedSyscalls });
-
-      ctx.control.serve(RULES_RELOADED, async (data) => {
-        const types = parseEventTypes(data);
-        const n = capture.setEventTypes(types ? toSelection(types) : await askEventTypes());
-        ctx.logger.info('capture: selection re-applied', { syscalls: n });
-      });
-      ctx.control.serve(nodeAction(ctx.node, 'kill'), async (data) => {
-        const reply = enc.encode(JSON.stringify(serveKill(data)));
-        await ctx.control.publish(actionTaken('kill'), reply).catch(() => undefined);
-        return reply;
-      });
+      if (!capture) init(ctx); // called without the host's init (a direct caller)
+      const running = capture!;
+      handOver((batch) => ctx.emitBatch(batch));
+      running.setEventTypes(await askEventTypes(ctx));
+      ctx.logger.info('capture: running', { syscalls: running.selectedSyscalls });
 
       const kernelDrops = ctx.metrics.counter('peregrine_capture_kernel_drops_total', 'records the ring buffer had no room for');
       const batchDrops = ctx.metrics.counter('peregrine_capture_batch_drops_total', 'events dropped under downstream backpressure');
@@ -140,10 +169,10 @@ export function createCaptureStage(): SourceStage {
       const procsGauge = ctx.metrics.gauge('peregrine_capture_threads', 'processes in the thread table');
       const fdsGauge = ctx.metrics.gauge('peregrine_capture_fds', 'fds in the fd tables');
       const tableEvents = ctx.metrics.counter('peregrine_capture_table_total', 'thread table bookkeeping', ['what']);
-      let last = capture.stats();
+      let last = running.stats();
       let lastAlert = 0;
       const tick = setInterval(() => {
-        const s = capture.stats();
+        const s = running.stats();
         const kd = s.kernelDrops - last.kernelDrops;
         const ud = s.droppedEvents - last.droppedEvents;
         kernelDrops.inc(undefined, kd);
@@ -167,7 +196,8 @@ export function createCaptureStage(): SourceStage {
         else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       });
       clearInterval(tick);
-      capture.stop();
+      stop();
     },
+    close: stop,
   };
 }
