@@ -109,9 +109,12 @@ export function modifierCheck(left: Operand, op: BinaryOperator, modifier: Modif
   const tests = values.map((v) => literalTest(left.type, op, [v]));
   switch (modifier) {
     case 'anyof':
-      return checkPlan(left, (v) => tests.some((t) => t(v)));
+      return checkPlan(left, anyTest(tests));
     case 'allof':
-      return checkPlan(left, (v) => tests.every((t) => t(v)));
+      return checkPlan(left, (v) => {
+        for (let i = 0; i < tests.length; i++) if (!tests[i]!(v)) return false;
+        return true;
+      });
     case 'oneof':
       return checkPlan(left, (v) => {
         let n = 0;
@@ -119,6 +122,14 @@ export function modifierCheck(left: Operand, op: BinaryOperator, modifier: Modif
         return n === 1;
       });
   }
+}
+
+/** Loops, not `some()`: a callback capturing the value would allocate on every event. */
+function anyTest(tests: readonly Test[]): Test {
+  return (v) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(v)) return true;
+    return false;
+  };
 }
 
 function literalTest(type: FieldType, op: BinaryOperator, values: readonly string[]): Test {
@@ -147,7 +158,7 @@ function literalTest(type: FieldType, op: BinaryOperator, values: readonly strin
     case 'ip':
     case 'net': {
       const tests = values.map((text) => ipTest(type, text));
-      const any: Test = tests.length === 1 ? tests[0]! : (v) => tests.some((t) => t(v));
+      const any: Test = tests.length === 1 ? tests[0]! : anyTest(tests);
       return op === '!=' ? (v) => !any(v) : any;
     }
   }
