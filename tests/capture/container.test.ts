@@ -1,6 +1,7 @@
 /**
  * Capture inside a runc container whose cgroup path is shaped like a Kubernetes pod's: events carry the 64-hex
- * container id, the in-container pid, the container's own view of paths, and users from the container's passwd.
+ * container id, the in-container pid, the container's own view of paths, and users from the container's passwd (also
+ * for a process already gone when its records are read).
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,5 +50,23 @@ describe('capture inside a runc container', { skip }, () => {
       assert.equal(app.proc.homedir, '/home/app');
     });
   }
+  it('a shell from runc exec -t that is gone before its records are read still gets the container\'s user', async () => {
+    // the container starts before this capture, so nothing of it is cached; the drain lags behind the shell (as
+    // under load), so its own /proc root is gone by the time its records are read
+    const c = await startRuncContainer({});
+    containers.push(c);
+    const late = new Harness(['execve'], { pollMs: 1500 });
+    try {
+      const r = await c.execTty(['sh'], ['id']);
+      assert.match(r.stdout, /uid=0\(root\)/, r.stdout);
+      const sh = await late.find((s) => s.type === 'execve' && s.container?.id === c.id && s.proc.exe === 'sh');
+      assert.equal(sh.proc.uid, 0);
+      assert.equal(sh.proc.user, 'root');
+      assert.equal(sh.proc.homedir, '/root');
+      assert.equal(sh.proc.group, 'root');
+    } finally {
+      late.stop();
+    }
+  });
 });
 

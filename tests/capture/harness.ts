@@ -36,9 +36,10 @@ export class Harness {
   readonly batches: EventBatch[] = [];
   readonly capture: Capture;
 
-  constructor(eventTypes: string[], opts: { captureEnv?: boolean } = {}) {
+  /** `pollMs`: the timed drain's interval; a long one makes records reach JS after their process is gone. */
+  constructor(eventTypes: string[], opts: { captureEnv?: boolean; pollMs?: number } = {}) {
     this.capture = new Capture(
-      { node: 'test-node', batch: { maxDelayMs: 20 }, driver: { captureEnv: opts.captureEnv ?? false } },
+      { node: 'test-node', batch: { maxDelayMs: 20 }, driver: { captureEnv: opts.captureEnv ?? false, pollMs: opts.pollMs ?? 20 } },
       async (b) => { this.batches.push(b); },
     );
     this.capture.start(eventTypes);

@@ -73,16 +73,14 @@ export class BatchBuilder {
     if (p.batchSeq === this.seq && p.batchVersion === p.version) return p.batchIdx;
     const parentState = p.ppid > 0 && p.ppid !== p.pid ? this.table.get(p.ppid) : undefined;
     const parent = parentState && depth < ANCESTRY ? this.procRef(parentState, depth + 1) : NO_REF;
-    const rootKey = p.container ? p.container.id : 'host';
-    const rootDir = p.container ? `/proc/${p.pid}/root` : '/';
-    const user = this.users.user(rootKey, rootDir, p.uid);
-    const loginUser = p.loginuid >= 0 ? this.users.user(rootKey, rootDir, p.loginuid) : undefined;
+    const user = this.users.user(p, p.uid);
+    const loginUser = p.loginuid >= 0 ? this.users.user(p, p.loginuid) : undefined;
     const rec: ProcessInfo = {
       pid: p.pid, ppid: p.ppid, vpid: p.vpid, sid: p.sid, vpgid: p.vpgid, parent,
       container: p.container ? this.containerRef(p.container) : NO_REF,
       name: p.name, exe: p.exe, exepath: p.exepath, args: p.args, env: p.env, cwd: p.cwd, tty: p.tty, uid: p.uid,
       gid: p.gid, loginuid: p.loginuid, user: user?.name ?? '', loginuser: loginUser?.name ?? '',
-      group: this.users.group(rootKey, rootDir, p.gid) ?? '', homedir: user?.home ?? '', shell: user?.shell ?? '',
+      group: this.users.group(p, p.gid) ?? '', homedir: user?.home ?? '', shell: user?.shell ?? '',
       startTs: p.startTs, capPermitted: p.capPermitted, capEffective: p.capEffective, capInheritable: p.capInheritable,
       flags: p.flags, pidns: p.pidns,
     };

@@ -50,7 +50,7 @@ export class Capture {
     this.table = new ProcTable(opts.maxProcs ?? 65536, opts.maxFdsPerProc ?? 4096, opts.exitGraceMs ?? 5000);
     this.batcher = new BatchBuilder(
       { node: opts.node, maxEvents: opts.batch?.maxEvents ?? 1000, maxDelayMs: opts.batch?.maxDelayMs ?? 100, maxInFlight: opts.batch?.maxInFlight ?? 64 },
-      this.table, new UserDb(), publish,
+      this.table, new UserDb(this.table), publish,
     );
     this.tracker = new Tracker(this.table, this.batcher, process.pid);
   }
