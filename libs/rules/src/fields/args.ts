@@ -3,7 +3,7 @@
  * `evt.arg.X` gives the resolved text when there is one (flags as "O_RDONLY|O_CLOEXEC", errors as "ENOENT", an fd
  * as "<f>/etc/passwd"), `evt.args` gives "name=raw(resolved)" pairs, `evt.rawarg.X` the value itself.
  */
-import type { ArgValue, EventBatch, FdInfo, FlagTable, ParamInfo, SyscallEvent } from '@peregrine/event';
+import type { ArgValue, EventBatch, FdInfo, FlagTable, ParamInfo, ProcessInfo, SyscallEvent } from '@peregrine/event';
 import { EVENT_TYPES, FD_TYPE_CHAR, FLAG_TABLES, renderEnum, renderFlags } from '@peregrine/event';
 import { memo } from './memo.ts';
 import { errnoName } from './render.ts';
@@ -61,6 +61,18 @@ function flagsText(table: FlagTable, value: number): string | null {
 // the protocol letter appears once the socket has an address, as fd.l4proto does
 const fdText = memo((f: FdInfo) => `<${FD_TYPE_CHAR[f.type]}${f.sip !== '' || f.dip !== '' ? L4_CHAR[f.l4proto] ?? '' : ''}>${f.name}`);
 
+/**
+ * A uid or gid argument by name (evt.arg.uid = www-data), from the batch's process records that carry that id:
+ * the names were resolved against each process's own root.
+ */
+function accountName(batch: EventBatch, id: number, idOf: (p: ProcessInfo) => number, nameOf: (p: ProcessInfo) => string): string | null {
+  for (let i = batch.procs.length - 1; i >= 0; i--) {
+    const p = batch.procs[i]!;
+    if (idOf(p) === id && nameOf(p)) return nameOf(p);
+  }
+  return null;
+}
+
 /** printf's %g: six significant digits, exponent form below 1e-4 or from 1e6, no trailing zeros. */
 function printfG(x: number): string {
   if (x === 0) return '0';
@@ -91,6 +103,10 @@ function resolved(v: ArgValue, p: ParamInfo | undefined, batch: EventBatch, ev: 
       const table = p.table ? FLAG_TABLES[p.table] : undefined;
       return table ? renderEnum(table, n) || null : null;
     }
+    case 'uid':
+      return accountName(batch, n, (q) => q.uid, (q) => q.user);
+    case 'gid':
+      return accountName(batch, n, (q) => q.gid, (q) => q.group);
     case 'reltime':
       return `${printfG(n / 1e9)}s`;
     case 'fd': {

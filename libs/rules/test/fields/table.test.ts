@@ -42,6 +42,7 @@ const VALUES: Array<[string, string | null, EventName, unknown]> = [
   ['evt.arg', 'flags', 'writeBin', 'O_TRUNC|O_CREAT|O_WRONLY'],
   ['evt.arg', 'mode', 'writeBin', '0755'],
   ['evt.rawarg', 'ino', 'openShadow', 131n],
+  ['evt.args', null, 'setuidNginx', 'uid=101(nginx) '],
   ['evt.args', null, 'connect', 'res=0 tuple=10.1.2.3:43210->93.184.216.34:443 fd=5(<4t>10.1.2.3:43210->93.184.216.34:443) '],
   ['evt.args', null, 'openShadow', 'fd=3(<f>/etc/shadow) dirfd=-100(AT_FDCWD) name=/etc/shadow flags=4097(O_RDONLY|O_CLOEXEC) mode=0 dev=801 ino=131 '],
   ['evt.is_open_read', null, 'connect', false],

@@ -125,6 +125,9 @@ export const EVENTS = {
   orphanConnect: event('connect', Direction.Enter, PROCS.orphan, 4, 0, [8, { family: SocketFamily.Unix, addr: '/run/containerd/containerd.sock', port: 0 }]),
   /** sh fails to open a relative path: no fd record */
   failedOpen: event('openat', Direction.Exit, PROCS.sh, NO_REF, -2, [-2, -100, 'missing.conf', O_RDONLY_CLOEXEC, 0, 0, 0n]),
+  /** bash switches to nginx's uid (101), then to a uid no process in the batch has */
+  setuidNginx: event('setuid', Direction.Enter, PROCS.bash, NO_REF, 0, [101]),
+  setuidUnknown: event('setuid', Direction.Enter, PROCS.bash, NO_REF, 0, [4321]),
   /** a thread of bash that is not the main thread */
   threadOpen: event('openat', Direction.Exit, PROCS.bash, 5, 9, [9, -100, '/', O_RDONLY_DIRECTORY, 0, 0, 0n], 4243),
 } as const;
