@@ -29,7 +29,7 @@ function runSync(args: string[]) {
   return { code: r.status, stderr: r.stderr };
 }
 
-test('usage and loader errors are one clear line and exit 2', () => {
+test('usage, loader and connection errors are one clear line and a non-zero exit', () => {
   assert.match(runSync([]).stderr, /name the stages to run, or --all/);
   assert.equal(runSync(['--all', 'capture']).code, 2);
   const missing = join(dir, 'missing.yaml');
@@ -43,6 +43,9 @@ test('usage and loader errors are one clear line and exit 2', () => {
   const n = runSync(['odd', '--config', noFactory]);
   assert.equal(n.code, 2);
   assert.match(n.stderr, /stage 'odd' \(module \.\/not-a-stage\.mjs\): has no default export StageFactory/);
+  const noNats = runSync(['enrichment', '--nats', 'nats://127.0.0.1:1']);
+  assert.equal(noNats.code, 1);
+  assert.match(noNats.stderr, /peregrine run: NATS \(nats:\/\/127\.0\.0\.1:1\): CONNECTION_REFUSED/);
   const unknown = runSync(['nosuchstage']);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown stage 'nosuchstage'/);

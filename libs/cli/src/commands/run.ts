@@ -119,7 +119,13 @@ export async function run(argv: string[]): Promise<number> {
     telemetry = startTelemetry({ serviceName: `peregrine-${args.all ? 'all' : names.join('-')}`, sampleRatio: cfg.sampleRatio });
     stages = await hostedStages(cfg, pipeline, names);
     if (args.all) printAlertsOnStdout(stages);
-    bus = await connectBus(args, cfg);
+    try {
+      bus = await connectBus(args, cfg);
+    } catch (e) {
+      if ((e as Error).name === 'BusConfigError') throw e;
+      process.stderr.write(`peregrine run: NATS (${args.nats ?? 'from config'}): ${(e as Error).message}\n`);
+      return 1;
+    }
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StageLoadError || e instanceof TelemetryConfigError || (e as Error).name === 'BusConfigError') {
       process.stderr.write(`peregrine run: ${(e as Error).message}\n`);
