@@ -477,7 +477,8 @@ function bindExit(p: Parser, t: ThreadState, ev: SyscallEvent): FdState | undefi
     } else if (addr.family === SocketFamily.Inet || addr.family === SocketFamily.Inet6) {
       f.dip = addr.addr; f.dport = addr.port; f.role = FdRole.Server;
       f.name = `${addr.addr}:${addr.port}`;
-      if (f.l4proto === L4Proto.Unknown) f.l4proto = f.pendingL4;
+      // a client binding port 0 before connecting is not yet shown with its protocol
+      if (f.l4proto === L4Proto.Unknown && addr.port !== 0) f.l4proto = f.pendingL4;
     }
     p.touchFd(f);
   }
