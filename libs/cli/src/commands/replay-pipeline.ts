@@ -1,13 +1,12 @@
 /**
  * `peregrine replay FILE.scap [--rules FILE…]`: the capture replaces the capture stage of the configured pipeline
- * (enrichment when configured, evaluation, output), on the in-memory bus or on NATS with --nats. Alerts go to
- * stdout as Falco JSON lines, as `run --all` prints them; the process exits once everything replayed has drained.
+ * (enrichment when configured, evaluation, output), on the in-memory bus or on NATS with --nats. Alerts go where
+ * the output stage sends them (stdout by default); the process exits once everything replayed has drained.
  */
-import type { Alert } from '@peregrine/event';
 import { DEFAULT_NATS_URL, MemoryBus, NatsBus, parseNatsConfig, parseStreamsConfig, type Bus } from '@peregrine/bus';
 import {
   ConfigError, Host, StageLoadError, createLogger, loadConfig, loadStage, nextBatchStage, parsePipeline, stageConfig,
-  type AlertStage, type HostedStage, type LoadedConfig,
+  type HostedStage, type LoadedConfig,
 } from '@peregrine/runtime';
 import { replaySource, type ReplaySummary } from '@peregrine/scap';
 
@@ -15,16 +14,6 @@ export interface ReplayPipelineArgs {
   rules: string[];
   config: string | undefined;
   nats: string | undefined;
-}
-
-function stdoutAlerts(): AlertStage {
-  return {
-    kind: 'alert',
-    name: 'stdout',
-    handle(alert: Alert) {
-      process.stdout.write(`${JSON.stringify(alert)}\n`);
-    },
-  };
 }
 
 async function connectBus(args: ReplayPipelineArgs, cfg: LoadedConfig): Promise<Bus> {
@@ -52,7 +41,6 @@ export async function runReplayPipeline(file: string, args: ReplayPipelineArgs):
       stages.push({ name: e.name, stage, config: stageConfig(cfg, e.name), next: nextBatchStage(pipeline, e.name) });
     }
     if (!stages.some((s) => s.name === 'capture')) throw new ConfigError(cfg.file, 'pipeline', 'replay needs a capture stage to stand in for');
-    stages.push({ name: 'stdout', stage: stdoutAlerts(), config: {}, next: undefined });
     bus = await connectBus(args, cfg);
   } catch (e) {
     if (e instanceof ConfigError || e instanceof StageLoadError || (e as Error).name === 'BusConfigError') {
