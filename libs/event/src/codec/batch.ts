@@ -43,7 +43,7 @@ const MAX_TS_DELTA = 1n << 50n;
 const I64_MIN = -(1n << 63n);
 
 /** Smallest encoded size of each record, to refuse impossible counts before allocating for them. */
-const MIN_BYTES = { container: 13, proc: 27, fd: 12, event: 12, mount: 5, label: 2, item: 1 } as const;
+const MIN_BYTES = { container: 13, proc: 27, fd: 12, event: 10, mount: 5, label: 2, item: 1 } as const;
 
 const setOf = (o: Record<string, number>): ReadonlySet<number> => new Set(Object.values(o));
 const FAMILIES = setOf(SocketFamily);

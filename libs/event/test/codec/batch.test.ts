@@ -149,6 +149,12 @@ describe('batch codec round trip', () => {
     assert.deepStrictEqual(roundTrip(b), b);
   });
 
+  it('keeps a batch of minimal events (no args, small values: 10 bytes each)', () => {
+    const b = emptyBatch('n', 1);
+    for (let i = 1; i <= 3; i++) b.events.push({ num: i, ts: BigInt(i), type: 0, dir: 1, cpu: 0, tid: 1, proc: NO_REF, fd: NO_REF, res: 0, args: [] });
+    assert.deepStrictEqual(roundTrip(b), b);
+  });
+
   it('writes a repeated string once and then as a reference', () => {
     const b = emptyBatch('n', 1);
     const path = '/usr/local/bin/some-long-binary-name';
