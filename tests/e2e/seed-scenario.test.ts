@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Alert } from '@peregrine/event';
 import { ALERTS_ALL } from '@peregrine/bus';
@@ -18,11 +18,11 @@ import { KubeApiServerStandIn } from '../support/kube-apiserver-standin.ts';
 import { namespace, pod } from '../support/kube-fixtures.ts';
 import { runcUnavailable, startRuncContainer, type RuncContainer } from '../support/runc.ts';
 import { startStageProcess, type StageProcess } from '../support/stage-process.ts';
+import { UPSTREAM_STABLE_RULES } from '../support/shared.ts';
 
 const NODE = 'seed-node';
 const POD = 'nginx-7c5ddbdf54-2xk8q';
 const CLUSTER = 'seed-cluster';
-const UPSTREAM_RULES = resolve(import.meta.dirname, '../../../shared/falco-rules/falco_rules.yaml');
 const STAGES = ['capture', 'enrichment', 'evaluation', 'output'] as const;
 
 const skip = process.getuid?.() !== 0 ? 'needs root for eBPF and runc' : runcUnavailable() ?? false;
@@ -189,7 +189,7 @@ describe('seed scenario: shell in a pod and a write to /usr/local/bin, four serv
   it("upstream falco_rules.yaml instead of ours: 'Terminal shell in container' fires with the same fields", async () => {
     await services.get('evaluation')!.terminate();
     services.delete('evaluation');
-    await startService('evaluation', ['--rules', UPSTREAM_RULES]);
+    await startService('evaluation', ['--rules', UPSTREAM_STABLE_RULES]);
     const before = alerts.length;
     await shellAndTouch();
     const terminal = () => alerts.slice(before).find((a) => a.rule === 'Terminal shell in container' && a.output_fields['container.id'] === shortId());

@@ -15,6 +15,7 @@ import {
 import type { Expr } from '../src/filter/ast.ts';
 import { compileCondition, type CompiledFilter } from '../src/filter/compiler.ts';
 import { parseCondition } from '../src/filter/parser.ts';
+import { UPSTREAM_STABLE_RULES } from '../../../tests/support/shared.ts';
 
 const RUN_MS = Number(process.env.BENCH_MS ?? 2000);
 
@@ -33,7 +34,7 @@ function loadRules(file: string): Rule[] {
     .filter((item) => typeof item.rule === 'string' && typeof item.condition === 'string' && item.enabled !== false)
     .map((item) => ({ name: String(item.rule), filter: compileCondition(parseCondition(String(item.condition)), { macros, lists }) }));
 }
-const rules = loadRules('/work/shared/falco-rules/falco_rules.yaml');
+const rules = loadRules(UPSTREAM_STABLE_RULES);
 
 // --- the events: a realistic mix ---
 function code(name: string): number {

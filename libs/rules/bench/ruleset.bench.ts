@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { FdType, L4Proto, ProcFlag, type EventBatch } from '@peregrine/event';
 import { DEFAULT_RULES_CONFIG, Ruleset, loadRulesText } from '../src/index.ts';
 import { BatchBuilder, O } from '../test/ruleset/batch-builder.ts';
+import { UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES } from '../../../tests/support/shared.ts';
 
-const UPSTREAM = new URL('../../../../shared/falco-rules/', import.meta.url);
 const RUN_MS = Number(process.env.BENCH_MS ?? 2000);
 const BATCH_EVENTS = 1000;
 
@@ -109,8 +109,8 @@ function perEvent(rules: Ruleset): { p50: number; p99: number } {
 
 const t0 = performance.now();
 const loaded = loadRulesText([
-  { name: 'falco_rules.yaml', content: readFileSync(new URL('falco_rules.yaml', UPSTREAM), 'utf8') },
-  { name: 'falco-incubating_rules.yaml', content: readFileSync(new URL('falco-incubating_rules.yaml', UPSTREAM), 'utf8') },
+  { name: 'falco_rules.yaml', content: readFileSync(UPSTREAM_STABLE_RULES, 'utf8') },
+  { name: 'falco-incubating_rules.yaml', content: readFileSync(UPSTREAM_INCUBATING_RULES, 'utf8') },
 ]);
 const loadMs = performance.now() - t0;
 const ours = loadRulesText([{ name: 'peregrine_rules.yaml', content: readFileSync(new URL('../../../rules/peregrine_rules.yaml', import.meta.url), 'utf8') }]);

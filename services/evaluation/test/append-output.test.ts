@@ -4,13 +4,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import type { Alert } from '@peregrine/event';
 import { loadRules } from '@peregrine/rules';
 import { parseEvaluationConfig } from '../src/index.ts';
 import { BatchBuilder } from '../../../libs/rules/test/ruleset/batch-builder.ts';
+import { UPSTREAM_STABLE_RULES } from '../../../tests/support/shared.ts';
 
-const STABLE = fileURLToPath(new URL('../../../../shared/falco-rules/falco_rules.yaml', import.meta.url));
 const RULE = 'Terminal shell in container';
 
 /** kubectl exec -ti into a pod: a bash with a tty whose parent is the runtime. */
@@ -22,7 +21,7 @@ function kubectlExec(): BatchBuilder {
 }
 
 async function alertsUnder(raw: Record<string, unknown>): Promise<Alert[]> {
-  const config = parseEvaluationConfig({ rules: [STABLE], ...raw });
+  const config = parseEvaluationConfig({ rules: [UPSTREAM_STABLE_RULES], ...raw });
   const ruleset = await loadRules(config.rules, config.engine);
   const out: Alert[] = [];
   ruleset.evaluate(kubectlExec().batch, (a) => out.push(a));

@@ -8,6 +8,7 @@ import { parseCondition } from '../../src/filter/parser.ts';
 import { FIELDS, lookupField } from '../../src/fields/table.ts';
 import { compileFormat } from '../../src/format/format.ts';
 import { BATCH, EVENTS, T0, type EventName } from '../filter/fixture.ts';
+import { FALCO_RULES_DIR } from '../../../../tests/support/shared.ts';
 
 const value = (name: string, arg: string | null, ev: EventName) => lookupField(name, arg).get(BATCH, EVENTS[ev]);
 
@@ -169,7 +170,7 @@ function upstreamFields(): Map<string, string> {
     }
   };
   for (const file of ['falco_rules.yaml', 'falco-incubating_rules.yaml']) {
-    const items = parse(readFileSync(`/work/shared/falco-rules/${file}`, 'utf8')) as Array<Record<string, unknown>>;
+    const items = parse(readFileSync(`${FALCO_RULES_DIR}/${file}`, 'utf8')) as Array<Record<string, unknown>>;
     for (const item of items) {
       const where = `${file}: ${String(item.rule ?? item.macro ?? '')}`;
       if (typeof item.condition === 'string') walk(parseCondition(item.condition), where);

@@ -13,6 +13,7 @@ import type { EventBatch } from '@peregrine/event';
 import { readCapture, replayBatches } from '@peregrine/scap';
 import { compileCondition } from '../../src/filter/compiler.ts';
 import { parseCondition } from '../../src/filter/parser.ts';
+import { SCAP_DIR } from '../../../../tests/support/shared.ts';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,7 @@ function ourCount(batches: EventBatch[], cond: string): number {
 describe('conditions agree with sysdig (libsinsp) on real captures', () => {
   for (const name of CAPTURES) {
     test(`${name}.scap: ${CONDITIONS.length} conditions`, async () => {
-      const file = `/work/shared/scap/${name}.scap`;
+      const file = `${SCAP_DIR}/${name}.scap`;
       const batches = [...replayBatches(readCapture(file))];
       const expected = await Promise.all(CONDITIONS.map((c) => sysdigCount(file, c)));
       const mismatches = CONDITIONS.map((c, i) => ({ c, ours: ourCount(batches, c), sysdig: expected[i]! }))

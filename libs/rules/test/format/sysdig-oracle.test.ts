@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { readCapture, replayBatches } from '@peregrine/scap';
 import { compileFormat } from '../../src/format/format.ts';
+import { SCAP_DIR } from '../../../../tests/support/shared.ts';
 
 const run = promisify(execFile);
 
@@ -31,7 +32,7 @@ const CASES: Array<[capture: string, format: string]> = [
 describe('formats render as sysdig (libsinsp) on real captures', () => {
   for (const [name, format] of CASES) {
     test(`${name}.scap: ${format === EVENT_LINE ? 'event line' : 'fd line'}`, async () => {
-      const file = `/work/shared/scap/${name}.scap`;
+      const file = `${SCAP_DIR}/${name}.scap`;
       const compiled = compileFormat(format);
       const ours: string[] = [];
       for (const b of replayBatches(readCapture(file))) for (const e of b.events) ours.push(compiled.render(b, e));

@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES } from '../../../../tests/support/shared.ts';
 
 const BIN = fileURLToPath(new URL('../../../cli/bin/peregrine.mjs', import.meta.url));
-const UPSTREAM = fileURLToPath(new URL('../../../../../shared/falco-rules/', import.meta.url));
 
 function peregrine(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
@@ -23,7 +23,7 @@ describe('peregrine rules CLI', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('validate: upstream stable + incubating are Ok, exit 0', () => {
-    const r = peregrine('rules', 'validate', join(UPSTREAM, 'falco_rules.yaml'), join(UPSTREAM, 'falco-incubating_rules.yaml'));
+    const r = peregrine('rules', 'validate', UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /: Ok, 56 rules \(0 warning\(s\)\)\n$/);
   });

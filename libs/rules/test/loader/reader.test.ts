@@ -10,8 +10,8 @@ import { Diagnostics } from '../../src/loader/diagnostics.ts';
 import { readRulesFile } from '../../src/loader/reader.ts';
 import { RulesFile } from '../../src/loader/source.ts';
 import { formatDiagnostic } from '../../src/errors.ts';
+import { UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES } from '../../../../tests/support/shared.ts';
 
-const UPSTREAM = new URL('../../../../../shared/falco-rules/', import.meta.url);
 
 function read(...files: [string, string][]) {
   const collector = new Collector();
@@ -35,8 +35,8 @@ const BASE = `
 
 describe('reader: upstream files', () => {
   it('reads falco_rules.yaml then falco-incubating_rules.yaml with no errors: 25 + 31 rules', () => {
-    const stable = readFileSync(new URL('falco_rules.yaml', UPSTREAM), 'utf8');
-    const incubating = readFileSync(new URL('falco-incubating_rules.yaml', UPSTREAM), 'utf8');
+    const stable = readFileSync(UPSTREAM_STABLE_RULES, 'utf8');
+    const incubating = readFileSync(UPSTREAM_INCUBATING_RULES, 'utf8');
     const s = read(['falco_rules.yaml', stable]);
     assert.deepEqual(s.errors, []);
     assert.equal(s.collector.rules.size, 25);

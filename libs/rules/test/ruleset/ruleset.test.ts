@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { Alert } from '@peregrine/event';
 import { checkRules, formatDiagnostic, loadRulesText, parseRulesConfig, RulesLoadError } from '../../src/index.ts';
 import { BatchBuilder, NODE, O } from './batch-builder.ts';
+import { UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES } from '../../../../tests/support/shared.ts';
 
 const DEFAULT_RULES = new URL('../../../../rules/peregrine_rules.yaml', import.meta.url);
 
@@ -265,10 +266,9 @@ describe('our default rules (rules/peregrine_rules.yaml)', () => {
 
   it('load alone with no warnings, and next to the upstream files', () => {
     assert.deepEqual(rules.diagnostics.map(formatDiagnostic), []);
-    const up = new URL('../../../../../shared/falco-rules/', import.meta.url);
     const all = checkRules([
-      { name: 'falco_rules.yaml', content: readFileSync(new URL('falco_rules.yaml', up), 'utf8') },
-      { name: 'falco-incubating_rules.yaml', content: readFileSync(new URL('falco-incubating_rules.yaml', up), 'utf8') },
+      { name: 'falco_rules.yaml', content: readFileSync(UPSTREAM_STABLE_RULES, 'utf8') },
+      { name: 'falco-incubating_rules.yaml', content: readFileSync(UPSTREAM_INCUBATING_RULES, 'utf8') },
       { name: 'peregrine_rules.yaml', content },
     ]);
     assert.deepEqual(all.diagnostics.map(formatDiagnostic), []);

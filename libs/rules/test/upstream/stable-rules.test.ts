@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { FdType, L4Proto, ProcFlag, type Alert } from '@peregrine/event';
 import { checkRules, formatDiagnostic, loadRulesText, parseRulesConfig, Severity, type Ruleset } from '../../src/index.ts';
 import { BatchBuilder, BASE_TS, O, flag } from '../ruleset/batch-builder.ts';
+import { UPSTREAM_STABLE_RULES, UPSTREAM_INCUBATING_RULES } from '../../../../tests/support/shared.ts';
 
-const UPSTREAM = new URL('../../../../../shared/falco-rules/', import.meta.url);
-const stable = { name: 'falco_rules.yaml', content: readFileSync(new URL('falco_rules.yaml', UPSTREAM), 'utf8') };
-const incubating = { name: 'falco-incubating_rules.yaml', content: readFileSync(new URL('falco-incubating_rules.yaml', UPSTREAM), 'utf8') };
+const stable = { name: 'falco_rules.yaml', content: readFileSync(UPSTREAM_STABLE_RULES, 'utf8') };
+const incubating = { name: 'falco-incubating_rules.yaml', content: readFileSync(UPSTREAM_INCUBATING_RULES, 'utf8') };
 
 describe('upstream rules load', () => {
   it('stable then incubating: zero errors, 25 + 31 rules compile', () => {
