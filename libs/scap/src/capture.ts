@@ -32,6 +32,11 @@ export interface Capture {
 
 const BLOCK_OVERHEAD = 12;
 
+/** Little-endian u32 without Buffer's argument checks (the caller has checked the bounds): the per-event hot path. */
+function u32(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+}
+
 function decompress(raw: Buffer): { data: Buffer; error: ScapError | null } {
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return { data: raw, error: null };
   try {
@@ -173,12 +178,12 @@ export class EventCursor {
       }
       const at = this.pos;
       if (at + 8 > size) throw new ScapError('truncated', at, 'file ends inside a block header');
-      const blockType = data.readUInt32LE(at);
-      const len = data.readUInt32LE(at + 4);
+      const blockType = u32(data, at);
+      const len = u32(data, at + 4);
       const end = at + len;
       if (len < BLOCK_OVERHEAD || (len & 3) !== 0) throw new ScapError('corrupt', at, `invalid block length ${len}`, null, blockType);
       if (end > size) throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
-      const trailer = data.readUInt32LE(end - 4);
+      const trailer = u32(data, end - 4);
       if (trailer !== len) throw new ScapError('corrupt', end - 4, `block trailer ${trailer} does not match length ${len}`, null, blockType);
       this.pos = end;
       let v2: boolean;
@@ -199,21 +204,21 @@ export class EventCursor {
       this.v2 = v2;
       let p = at + 8;
       const bodyEnd = end - 4;
-      this.cpu = data.readUInt16LE(p);
+      this.cpu = data[p]! | (data[p + 1]! << 8);
       p += 2;
       if (flags) {
-        this.flags = data.readUInt32LE(p);
+        this.flags = u32(data, p);
         p += 4;
       } else {
         this.flags = 0;
       }
       const hdrLen = v2 ? 26 : 22;
       if (p + hdrLen > bodyEnd) throw new ScapError('corrupt', at, 'event block too short for its header', null, blockType);
-      this.tsLo = data.readUInt32LE(p);
-      this.tsHi = data.readUInt32LE(p + 4);
-      this.tid = data.readUInt32LE(p + 8) + data.readInt32LE(p + 12) * 0x100000000;
-      const evLen = data.readUInt32LE(p + 16);
-      this.type = data.readUInt16LE(p + 20);
+      this.tsLo = u32(data, p);
+      this.tsHi = u32(data, p + 4);
+      this.tid = u32(data, p + 8) + (u32(data, p + 12) | 0) * 0x100000000;
+      const evLen = u32(data, p + 16);
+      this.type = data[p + 20]! | (data[p + 21]! << 8);
       this.evEnd = p + evLen;
       if (this.evEnd > bodyEnd || evLen < hdrLen) {
         throw new ScapError('corrupt', p + 16, `event length ${evLen} does not fit its block`, null, blockType);

@@ -198,7 +198,10 @@ export class Parser {
 
   private emit(c: EventCursor, code: number, dir: 0 | 1, args: ArgValue[], res: number, m: EventMapping | undefined): EventBatch | null {
     const t = this.threads.get(c.tid) ?? (this.makesThread(c.tid, code, m) ? this.partialThread(c.tid) : undefined);
-    const ev: SyscallEvent = { num: this.num, ts: c.ts, type: code, dir, cpu: c.cpu, tid: c.tid, proc: NO_REF, fd: NO_REF, res, args };
+    const wanted = !this.wantedCodes || this.wantedCodes[code] === 1;
+    // the bigint timestamp only for events that leave, and for clones (the child's start time)
+    const ts = wanted || m?.handler === cloneExit ? c.ts : 0n;
+    const ev: SyscallEvent = { num: this.num, ts, type: code, dir, cpu: c.cpu, tid: c.tid, proc: NO_REF, fd: NO_REF, res, args };
     let fd: FdState | undefined;
     if (t) {
       if (m && m.flags & EventFlag.UsesFd) {
@@ -215,7 +218,6 @@ export class Parser {
       cloneExit(this, undefined, ev);
     }
     const b = this.batch;
-    const wanted = !this.wantedCodes || this.wantedCodes[code] === 1;
     if (wanted) {
       const live = this.threads.get(c.tid) ?? t;
       ev.proc = live ? this.procIndex(live) : NO_REF;
