@@ -53,14 +53,14 @@ try {
   const total = buildCapture(file);
   console.log(`capture: ${total} events (libs-curl_google.scap repeated), ${file}`);
 
-  // (a) one filter + format, as `peregrine replay --filter -p`: a first (cold) pass, then a second one with the code
-  // already compiled by the JIT, as a long capture would run most of its time
+  // (a) one filter + format, as `peregrine replay --filter -p`: a first (cold) pass, then passes with the code already
+  // compiled by the JIT, as a long capture runs most of its time (each pass reads the file again)
   const sd = spawnSync('bash', ['-c', 'TIMEFORMAT="%R %U %S"; { time sysdig -r "$1" -p "$2" "$3" | wc -l; } 2>&1', '_', file, FORMAT, FILTER], { encoding: 'utf8' });
   const [linesOut, timing] = sd.stdout.trim().split('\n');
   const [wall, user, sys] = timing!.split(' ').map(Number) as [number, number, number];
   const sysdigCpu = user + sys;
   console.log(`sysdig -r: ${Math.round(total / wall)} events/s (${wall.toFixed(2)} s wall, ${sysdigCpu.toFixed(2)} s cpu, ${Number(linesOut)} lines)`);
-  for (const pass of ['cold', 'warm']) {
+  for (const pass of ['cold', 'warm 1', 'warm 2', 'warm 3']) {
     const plan = printPlan(FILTER, FORMAT);
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
