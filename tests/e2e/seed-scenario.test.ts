@@ -6,9 +6,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Alert } from '@peregrine/event';
 import { ALERTS_ALL } from '@peregrine/bus';
@@ -24,6 +24,21 @@ const NODE = 'seed-node';
 const POD = 'nginx-7c5ddbdf54-2xk8q';
 const CLUSTER = 'seed-cluster';
 const STAGES = ['capture', 'enrichment', 'evaluation', 'output'] as const;
+
+/** The README's four service commands (between its e2e:services markers): the test runs exactly those. */
+function readmeServiceCommands(): Map<string, string[]> {
+  const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+  const block = /<!-- e2e:services -->([\s\S]*?)<!-- \/e2e:services -->/.exec(readme)?.[1] ?? '';
+  const commands = new Map<string, string[]>();
+  for (const line of block.split('\n')) {
+    const words = line.trim().replace(/\s*&$/, '').split(/\s+/);
+    if (words[0] === 'npx' && words[1] === 'peregrine' && words[2] === 'run') commands.set(words[3]!, words.slice(2));
+  }
+  return commands;
+}
+
+const README_NATS = 'nats://127.0.0.1:4222';
+const README_CONFIG = 'peregrine.yaml';
 
 const skip = process.getuid?.() !== 0 ? 'needs root for eBPF and runc' : runcUnavailable() ?? false;
 
@@ -46,8 +61,12 @@ describe('seed scenario: shell in a pod and a write to /usr/local/bin, four serv
   const services = new Map<string, StageProcess>();
   const alerts: Alert[] = [];
 
+  const commands = readmeServiceCommands();
   const startService = async (stage: string, extra: string[] = []) => {
-    const p = startStageProcess(['run', stage, '--nats', nats.url, '--config', config, ...extra], {
+    const args = commands.get(stage);
+    if (!args) throw new Error(`README has no 'npx peregrine run ${stage}' line between its e2e:services markers`);
+    const here = args.map((a) => (a === README_NATS ? nats.url : a === README_CONFIG ? config : a));
+    const p = startStageProcess([...here, ...extra], {
       NODE_NAME: NODE,
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       OTEL_BSP_SCHEDULE_DELAY: '200',
