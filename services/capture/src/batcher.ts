@@ -31,6 +31,8 @@ export class BatchBuilder {
   private containers = new Map<string, number>();
   private inFlight = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly settled = (): void => { this.inFlight--; };
+  private readonly flushOnTimer = (): void => this.flush();
 
   constructor(
     private readonly opts: BatcherOptions,
@@ -46,7 +48,7 @@ export class BatchBuilder {
     ev.fd = fd ? this.fdRef(fd) : NO_REF;
     this.batch.events.push(ev);
     if (this.batch.events.length >= this.opts.maxEvents) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.maxDelayMs);
+    else if (!this.timer) this.timer = setTimeout(this.flushOnTimer, this.opts.maxDelayMs);
   }
 
   flush(): void {
@@ -63,10 +65,10 @@ export class BatchBuilder {
     }
     this.inFlight++;
     this.counters.batches++;
-    this.publish(batch).then(
-      () => { this.inFlight--; },
-      () => { this.inFlight--; this.counters.droppedBatches++; this.counters.droppedEvents += batch.events.length; },
-    );
+    // the settle handlers keep only the count: the batch's events are garbage as soon as the publisher is done with
+    // them, not once the whole drained buffer has been decoded (then most events outlived a scavenge)
+    const events = batch.events.length;
+    this.publish(batch).then(this.settled, () => { this.settled(); this.counters.droppedBatches++; this.counters.droppedEvents += events; });
   }
 
   private procRef(p: ProcState, depth: number): number {

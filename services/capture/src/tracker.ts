@@ -2,7 +2,7 @@
  * Turns kernel records into events and keeps the thread/fd tables current. One call per drained buffer; events go
  * into the open batch (batcher.ts), which copies process/fd records as they are at each event.
  */
-import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, type ArgValue } from '@peregrine/event';
+import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, type ArgValue, type EventTypeInfo } from '@peregrine/event';
 import { ExecFlag, LAYOUT, RecordType } from './abi.ts';
 import type { BatchBuilder } from './batcher.ts';
 import { bootToEpochNs } from './clock.ts';
@@ -11,7 +11,7 @@ import { cloneFlagsToPpm, fcntlCmdToPpm, KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevT
 import { scanProc } from './proc-scan.ts';
 import { cString, joinComponents, readProcCgroup, resolvePath, sockaddr, socketTuple } from './record-text.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
-import { SYSCALL_BY_NR } from './syscalls.ts';
+import { SYSCALLS } from './syscalls.ts';
 
 const H = LAYOUT.pg_hdr;
 const S = LAYOUT.pg_syscall;
@@ -25,6 +25,41 @@ const S_IFDIR = 0o040000;
 /** Event types whose enter event carries arguments its exit lacks and rules read (ptrace request, setuid uid…). */
 const WITH_ENTER = new Set(['ptrace', 'socket', 'setuid', 'setgid', 'setns', 'unshare', 'setresuid', 'setresgid']);
 
+/**
+ * Every argument the decoder fills, by event-table parameter name. Each has a slot in one reused array, so decoding a
+ * record allocates no object for its values and an event's args are copied slot by slot, in event-table order.
+ */
+const ARG_NAMES = [
+  'addr', 'args', 'backlog', 'cap_effective', 'cap_inheritable', 'cap_permitted', 'cgroups', 'cmd', 'comm', 'cwd',
+  'data', 'dev', 'dir', 'dirfd', 'domain', 'egid', 'env', 'euid', 'exe', 'fd', 'fd1', 'fd2', 'filename', 'flags',
+  'gid', 'ino', 'length', 'linkdirfd', 'linkpath', 'loginuid', 'mode', 'name', 'newdir', 'newdirfd', 'newfd',
+  'newpath', 'nstype', 'olddir', 'olddirfd', 'oldfd', 'oldpath', 'path', 'pathname', 'pgid', 'pid', 'proto', 'ptid',
+  'request', 'res', 'resolve', 'rgid', 'ruid', 'sgid', 'size', 'suid', 'target', 'tid', 'trusted_exepath', 'tty',
+  'tuple', 'type', 'uargs', 'uid', 'vpid', 'vtid',
+] as const;
+const A = Object.fromEntries(ARG_NAMES.map((n, i) => [n, i])) as { readonly [K in (typeof ARG_NAMES)[number]]: number };
+
+/** What one syscall emits, looked up once: its event type and, per direction, the slot of each parameter (-1: none). */
+interface Emits {
+  def: (typeof SYSCALLS)[number];
+  type: EventTypeInfo;
+  enterSlots: readonly number[];
+  exitSlots: readonly number[];
+  withEnter: boolean;
+}
+
+const slotsOf = (params: EventTypeInfo['exit']): number[] => params.map((p) => (A as Record<string, number>)[p.name] ?? -1);
+
+function emitsFor(def: (typeof SYSCALLS)[number]): Emits | undefined {
+  const type = eventTypeByName(def.event);
+  if (!type) return undefined;
+  return { def, type, enterSlots: slotsOf(type.enter), exitSlots: slotsOf(type.exit), withEnter: WITH_ENTER.has(def.event) };
+}
+
+const EMITS_BY_NR: (Emits | undefined)[] = [];
+for (const d of SYSCALLS) EMITS_BY_NR[d.nr] = emitsFor(d);
+const EXECVE = emitsFor(SYSCALLS.find((d) => d.event === 'execve')!)!;
+
 export interface TrackerCounters {
   records: number;
   events: number;
@@ -37,7 +72,7 @@ export interface TrackerCounters {
 export class Tracker {
   readonly counters: TrackerCounters = { records: 0, events: 0, badRecords: 0, unknownSyscalls: 0 };
   private evtNum = 0;
-  private v: Record<string, ArgValue> = {};
+  private readonly vals: ArgValue[] = new Array<ArgValue>(ARG_NAMES.length).fill(null);
   private buf: Buffer = Buffer.alloc(0);
   private off = 0;
   private len0 = 0;
@@ -83,17 +118,26 @@ export class Tracker {
     return this.table.add(p);
   }
 
-  private emit(buf: Buffer, off: number, name: string, dir: Direction, p: ProcState, fd: FdState | undefined, res: number): void {
-    const type = eventTypeByName(name);
-    if (!type) return;
-    const params = dir === Direction.Exit ? type.exit : type.enter;
-    const args: ArgValue[] = new Array(params.length);
-    for (let i = 0; i < params.length; i++) args[i] = this.v[params[i].name] ?? null;
+  /** Clears the slots `e`'s events read, so nothing of the previous record shows. */
+  private clear(e: Emits): void {
+    const vals = this.vals;
+    for (const slot of e.enterSlots) if (slot >= 0) vals[slot] = null;
+    for (const slot of e.exitSlots) if (slot >= 0) vals[slot] = null;
+  }
+
+  private emit(buf: Buffer, off: number, e: Emits, dir: Direction, p: ProcState, fd: FdState | undefined, res: number): void {
+    const slots = dir === Direction.Exit ? e.exitSlots : e.enterSlots;
+    const vals = this.vals;
+    const args: ArgValue[] = new Array(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      args[i] = slot >= 0 ? vals[slot] : null;
+    }
     this.counters.events++;
     this.batch.addEvent({
       num: ++this.evtNum,
       ts: bootToEpochNs(buf.readBigUInt64LE(off + H.ts)),
-      type: type.code,
+      type: e.type.code,
       dir,
       cpu: buf.readUInt32LE(off + H.cpu),
       tid: buf.readUInt32LE(off + H.tid),
@@ -106,8 +150,8 @@ export class Tracker {
 
   private onSyscall(buf: Buffer, off: number, size: number): void {
     const nr = buf.readUInt16LE(off + S.nr);
-    const def = SYSCALL_BY_NR[nr];
-    if (!def) { this.counters.unknownSyscalls++; return; }
+    const e = EMITS_BY_NR[nr];
+    if (!e) { this.counters.unknownSyscalls++; return; }
     const pid = buf.readUInt32LE(off + H.pid);
     const p = this.proc(pid);
     const ret = Number(buf.readBigInt64LE(off + S.ret));
@@ -122,11 +166,11 @@ export class Tracker {
     const arg = this.arg;
     const str0 = this.str0;
     const str1 = this.str1;
-    const v: Record<string, ArgValue> = {};
-    this.v = v;
-    v.res = ret;
+    this.clear(e);
+    const v = this.vals;
+    v[A.res] = ret;
     let fd: FdState | undefined;
-    const name = def.event;
+    const name = e.def.event;
 
     switch (name) {
       case 'open': case 'openat': case 'openat2': case 'creat': {
@@ -137,28 +181,28 @@ export class Tracker {
         if (name === 'openat2' && len1 >= 24) {
           kflags = Number(buf.readBigUInt64LE(d1));
           mode = Number(buf.readBigUInt64LE(d1 + 8));
-          v.resolve = Number(buf.readBigUInt64LE(d1 + 16));
+          v[A.resolve] = Number(buf.readBigUInt64LE(d1 + 16));
         }
         const path = str0();
-        v.fd = ret; v.dirfd = dirfd; v.name = path; v.flags = openFlagsToPpm(kflags); v.mode = mode;
-        v.dev = kernelDevToUser(buf.readUInt32LE(off + S.dev)); v.ino = buf.readBigUInt64LE(off + S.ino);
+        v[A.fd] = ret; v[A.dirfd] = dirfd; v[A.name] = path; v[A.flags] = openFlagsToPpm(kflags); v[A.mode] = mode;
+        v[A.dev] = kernelDevToUser(buf.readUInt32LE(off + S.dev)); v[A.ino] = buf.readBigUInt64LE(off + S.ino);
         if (ret >= 0) {
           const isDir = (buf.readUInt32LE(off + S.fd_mode) & S_IFMT) === S_IFDIR;
           fd = newFd(ret, isDir ? FdType.Directory : FdType.File, resolvePath(dirfd === AT_FDCWD ? p.cwd : p.fds.get(dirfd)?.name ?? p.cwd, path));
-          fd.openFlags = v.flags as number;
-          fd.dev = v.dev as number;
-          fd.ino = Number(v.ino);
+          fd.openFlags = v[A.flags] as number;
+          fd.dev = v[A.dev] as number;
+          fd.ino = Number(v[A.ino]);
           this.table.setFd(p, fd);
         }
         break;
       }
       case 'close':
-        v.fd = iarg(0);
+        v[A.fd] = iarg(0);
         fd = p.fds.get(iarg(0));
         if (ret === 0) p.fds.delete(iarg(0));
         break;
       case 'socket': {
-        v.domain = iarg(0); v.type = iarg(1); v.proto = iarg(2); v.fd = ret;
+        v[A.domain] = iarg(0); v[A.type] = iarg(1); v[A.proto] = iarg(2); v[A.fd] = ret;
         if (ret >= 0) {
           const fam = iarg(0);
           const type = fam === 2 ? FdType.Ipv4 : fam === 10 ? FdType.Ipv6 : fam === 1 ? FdType.Unix : fam === 16 ? FdType.Netlink : FdType.Unknown;
@@ -171,12 +215,12 @@ export class Tracker {
       }
       case 'connect': case 'accept': case 'accept4': case 'sendto': case 'sendmsg': case 'recvfrom': case 'recvmsg': case 'listen': case 'bind': {
         const fdNum = name === 'accept' || name === 'accept4' ? ret : iarg(0);
-        v.fd = fdNum;
+        v[A.fd] = fdNum;
         const prev = p.fds.get(fdNum);
         const tuple = socketTuple(buf, off, name === 'accept' || name === 'accept4');
         if (name === 'bind' || name === 'connect' || name === 'sendto') {
           const addr = sockaddr(buf, d0, len0);
-          if (name === 'bind') v.addr = addr;
+          if (name === 'bind') v[A.addr] = addr;
           if (addr && addr.family === SocketFamily.Unix && tuple) { tuple.dip = addr.addr; }
           if (addr && addr.family === SocketFamily.Unix && !tuple && fdNum >= 0 && ret >= 0 && name !== 'sendto') {
             fd = newFd(fdNum, FdType.Unix, addr.addr);
@@ -184,9 +228,9 @@ export class Tracker {
             this.table.setFd(p, fd);
           }
         }
-        if (name === 'listen') v.backlog = iarg(1);
+        if (name === 'listen') v[A.backlog] = iarg(1);
         if (tuple) {
-          v.tuple = tuple;
+          v[A.tuple] = tuple;
           if ((name === 'connect' || name === 'accept' || name === 'accept4' || name === 'bind' || name === 'listen') && fdNum >= 0 && (ret >= 0 || name === 'connect')) {
             fd = newFd(fdNum, tuple.family === SocketFamily.Inet6 ? FdType.Ipv6 : FdType.Ipv4, '');
             fd.l4proto = buf.readUInt16LE(off + S.sk_proto) as L4Proto;
@@ -206,20 +250,20 @@ export class Tracker {
         if (ret === 0 && fdBase >= 0) {
           const a = buf.readInt32LE(fdBase);
           const b = buf.readInt32LE(fdBase + 4);
-          v.fd1 = a; v.fd2 = b;
+          v[A.fd1] = a; v[A.fd2] = b;
           const type = name === 'socketpair' ? FdType.Unix : FdType.Pipe;
           for (const n of [a, b]) this.table.setFd(p, newFd(n, type, ''));
           fd = p.fds.get(a);
         }
-        if (name === 'pipe2') v.flags = openFlagsToPpm(iarg(1));
+        if (name === 'pipe2') v[A.flags] = openFlagsToPpm(iarg(1));
         break;
       }
       case 'dup': case 'dup2': case 'dup3': case 'fcntl': {
         const oldfd = iarg(0);
-        v.fd = oldfd; v.oldfd = oldfd;
-        if (name === 'fcntl') { v.cmd = fcntlCmdToPpm(iarg(1)); if (iarg(1) !== 0 && iarg(1) !== 1030) { fd = p.fds.get(oldfd); break; } }
-        if (name === 'dup2' || name === 'dup3') v.newfd = iarg(1);
-        if (name === 'dup3') v.flags = openFlagsToPpm(iarg(2));
+        v[A.fd] = oldfd; v[A.oldfd] = oldfd;
+        if (name === 'fcntl') { v[A.cmd] = fcntlCmdToPpm(iarg(1)); if (iarg(1) !== 0 && iarg(1) !== 1030) { fd = p.fds.get(oldfd); break; } }
+        if (name === 'dup2' || name === 'dup3') v[A.newfd] = iarg(1);
+        if (name === 'dup3') v[A.flags] = openFlagsToPpm(iarg(2));
         const src = p.fds.get(oldfd);
         if (ret >= 0 && src) {
           fd = { ...src, num: ret, version: bump(), batchSeq: -1 };
@@ -228,100 +272,100 @@ export class Tracker {
         break;
       }
       case 'symlink': case 'symlinkat':
-        v.target = str0(); v.linkpath = str1(); v.linkdirfd = name === 'symlinkat' ? iarg(1) : AT_FDCWD;
+        v[A.target] = str0(); v[A.linkpath] = str1(); v[A.linkdirfd] = name === 'symlinkat' ? iarg(1) : AT_FDCWD;
         break;
       case 'link': case 'linkat': case 'rename': case 'renameat': case 'renameat2': {
         const at = name.endsWith('at') || name === 'renameat2';
-        v.oldpath = str0(); v.newpath = str1();
-        if (at) { v.olddir = iarg(0); v.olddirfd = iarg(0); v.newdir = iarg(2); v.newdirfd = iarg(2); v.flags = iarg(4); }
+        v[A.oldpath] = str0(); v[A.newpath] = str1();
+        if (at) { v[A.olddir] = iarg(0); v[A.olddirfd] = iarg(0); v[A.newdir] = iarg(2); v[A.newdirfd] = iarg(2); v[A.flags] = iarg(4); }
         break;
       }
       case 'unlink': case 'rmdir': case 'mkdir': case 'chmod':
-        v.path = str0(); v.filename = v.path; v.mode = iarg(1);
+        v[A.path] = str0(); v[A.filename] = v[A.path]; v[A.mode] = iarg(1);
         break;
       case 'unlinkat': case 'mkdirat': case 'fchmodat':
-        v.dirfd = iarg(0); v.name = str0(); v.path = v.name; v.filename = v.name; v.flags = iarg(2); v.mode = iarg(2);
+        v[A.dirfd] = iarg(0); v[A.name] = str0(); v[A.path] = v[A.name]; v[A.filename] = v[A.name]; v[A.flags] = iarg(2); v[A.mode] = iarg(2);
         break;
       case 'fchmod':
-        v.fd = iarg(0); v.mode = iarg(1); fd = p.fds.get(iarg(0));
+        v[A.fd] = iarg(0); v[A.mode] = iarg(1); fd = p.fds.get(iarg(0));
         break;
       case 'ptrace':
-        v.request = ptraceRequestToPpm(iarg(0)); v.pid = iarg(1); v.addr = arg(2); v.data = arg(3);
+        v[A.request] = ptraceRequestToPpm(iarg(0)); v[A.pid] = iarg(1); v[A.addr] = arg(2); v[A.data] = arg(3);
         break;
       case 'execve': case 'execveat':
         if (ret === 0) return; // the exec record reports it, with the new process image
-        v.filename = str0(); v.pathname = v.filename;
+        v[A.filename] = str0(); v[A.pathname] = v[A.filename];
         break;
       case 'clone': case 'clone3': case 'fork': case 'vfork':
         if (ret === 0) return; // the child's side: the fork record made its state
         this.execValues(p, pid, buf.readUInt32LE(off + H.tid));
-        v.res = ret;
-        if (name === 'clone') v.flags = cloneFlagsToPpm(iarg(0));
+        v[A.res] = ret;
+        if (name === 'clone') v[A.flags] = cloneFlagsToPpm(iarg(0));
         break;
       case 'chdir':
-        v.path = str0();
-        if (ret === 0) { p.cwd = resolvePath(p.cwd, v.path as string); p.version = bump(); }
+        v[A.path] = str0();
+        if (ret === 0) { p.cwd = resolvePath(p.cwd, v[A.path] as string); p.version = bump(); }
         break;
       case 'fchdir':
-        v.fd = iarg(0); fd = p.fds.get(iarg(0));
+        v[A.fd] = iarg(0); fd = p.fds.get(iarg(0));
         if (ret === 0 && fd) { p.cwd = fd.name; p.version = bump(); }
         break;
       case 'chroot': case 'umount2':
-        v.path = str0(); v.name = v.path;
+        v[A.path] = str0(); v[A.name] = v[A.path];
         break;
       case 'mount':
-        v.dev = str0(); v.dir = str1();
+        v[A.dev] = str0(); v[A.dir] = str1();
         break;
       case 'setuid': case 'setresuid':
-        v.uid = iarg(0); v.ruid = iarg(0); v.euid = iarg(1); v.suid = iarg(2);
+        v[A.uid] = iarg(0); v[A.ruid] = iarg(0); v[A.euid] = iarg(1); v[A.suid] = iarg(2);
         if (ret === 0 && iarg(0) !== -1) { p.uid = iarg(0) >>> 0; p.version = bump(); }
         break;
       case 'setgid': case 'setresgid':
-        v.gid = iarg(0); v.rgid = iarg(0); v.egid = iarg(1); v.sgid = iarg(2);
+        v[A.gid] = iarg(0); v[A.rgid] = iarg(0); v[A.egid] = iarg(1); v[A.sgid] = iarg(2);
         if (ret === 0 && iarg(0) !== -1) { p.gid = iarg(0) >>> 0; p.version = bump(); }
         break;
       case 'setns':
-        v.fd = iarg(0); v.nstype = cloneFlagsToPpm(iarg(1));
+        v[A.fd] = iarg(0); v[A.nstype] = cloneFlagsToPpm(iarg(1));
         break;
       case 'unshare':
-        v.flags = cloneFlagsToPpm(iarg(0));
+        v[A.flags] = cloneFlagsToPpm(iarg(0));
         break;
       case 'memfd_create': case 'eventfd': case 'eventfd2': case 'signalfd': case 'signalfd4': case 'timerfd_create':
       case 'inotify_init': case 'inotify_init1': case 'userfaultfd': case 'bpf': {
-        v.fd = ret;
-        if (name === 'memfd_create') { v.name = str0(); v.flags = iarg(1); }
-        if (name === 'bpf') v.cmd = iarg(0);
+        v[A.fd] = ret;
+        if (name === 'memfd_create') { v[A.name] = str0(); v[A.flags] = iarg(1); }
+        if (name === 'bpf') v[A.cmd] = iarg(0);
         if (ret >= 0) {
           const type = name === 'memfd_create' ? FdType.Memfd : name.startsWith('eventfd') ? FdType.Event
             : name.startsWith('signalfd') ? FdType.Signalfd : name === 'timerfd_create' ? FdType.Timerfd
             : name.startsWith('inotify') ? FdType.Inotify : name === 'userfaultfd' ? FdType.Userfaultfd : FdType.Bpf;
-          fd = newFd(ret, type, name === 'memfd_create' ? `memfd:${v.name as string}` : '');
+          fd = newFd(ret, type, name === 'memfd_create' ? `memfd:${v[A.name] as string}` : '');
           this.table.setFd(p, fd);
         }
         break;
       }
       case 'init_module':
-        v.length = arg(1); v.uargs = str0();
+        v[A.length] = arg(1); v[A.uargs] = str0();
         break;
       case 'finit_module':
-        v.fd = iarg(0); v.uargs = str0(); v.flags = iarg(2); fd = p.fds.get(iarg(0));
+        v[A.fd] = iarg(0); v[A.uargs] = str0(); v[A.flags] = iarg(2); fd = p.fds.get(iarg(0));
         break;
       case 'write': case 'read':
-        v.fd = iarg(0); v.size = iarg(2); fd = p.fds.get(iarg(0));
+        v[A.fd] = iarg(0); v[A.size] = iarg(2); fd = p.fds.get(iarg(0));
         break;
       default:
         break;
     }
-    if (WITH_ENTER.has(name)) this.emit(buf, off, name, Direction.Enter, p, fd, 0);
-    this.emit(buf, off, name, Direction.Exit, p, fd, ret);
+    if (e.withEnter) this.emit(buf, off, e, Direction.Enter, p, fd, 0);
+    this.emit(buf, off, e, Direction.Exit, p, fd, ret);
   }
 
   private execValues(p: ProcState, pid: number, tid: number): void {
-    const v = this.v;
-    v.exe = p.exe; v.args = p.args; v.tid = tid; v.pid = pid; v.ptid = p.ppid; v.cwd = p.cwd; v.comm = p.name;
-    v.cgroups = []; v.env = p.env ?? []; v.tty = p.tty; v.pgid = p.vpgid; v.loginuid = p.loginuid;
-    v.cap_inheritable = p.capInheritable; v.cap_permitted = p.capPermitted; v.cap_effective = p.capEffective;
-    v.uid = p.uid; v.gid = p.gid; v.vtid = tid; v.vpid = p.vpid; v.trusted_exepath = p.exepath;
+    const v = this.vals;
+    v[A.exe] = p.exe; v[A.args] = p.args; v[A.tid] = tid; v[A.pid] = pid; v[A.ptid] = p.ppid; v[A.cwd] = p.cwd; v[A.comm] = p.name;
+    v[A.cgroups] = []; v[A.env] = p.env ?? []; v[A.tty] = p.tty; v[A.pgid] = p.vpgid; v[A.loginuid] = p.loginuid;
+    v[A.cap_inheritable] = p.capInheritable; v[A.cap_permitted] = p.capPermitted; v[A.cap_effective] = p.capEffective;
+    v[A.uid] = p.uid; v[A.gid] = p.gid; v[A.vtid] = tid; v[A.vpid] = p.vpid; v[A.trusted_exepath] = p.exepath;
   }
 
   private onExec(buf: Buffer, off: number): void {
@@ -377,11 +421,11 @@ export class Tracker {
     if (!p.container && cgroup === '/') p.container = containerFromProcCgroup(readProcCgroup(pid));
     p.exitedAt = 0;
     p.version = bump();
-    this.v = {};
+    this.clear(EXECVE);
     this.execValues(p, pid, tid);
-    this.v.res = 0;
-    this.v.cgroups = [`cpuset=${cgroup}`];
-    this.emit(buf, off, 'execve', Direction.Exit, p, undefined, 0);
+    this.vals[A.res] = 0;
+    this.vals[A.cgroups] = [`cpuset=${cgroup}`];
+    this.emit(buf, off, EXECVE, Direction.Exit, p, undefined, 0);
   }
 
   private onFork(buf: Buffer, off: number): void {
