@@ -12,12 +12,25 @@ export function alertCount(alert: Alert): number {
   return typeof n === 'number' && n > 0 ? n : 1;
 }
 
-/** Falco's text output: `HH:MM:SS.nnnnnnnnn: Priority output`. */
+/**
+ * Falco's text output: `HH:MM:SS.nnnnnnnnn: Priority message`. A Falco alert's `output` is already that line (its
+ * time and priority prefix included), so it is printed as it is; only an alert whose output lacks the
+ * `<time>: <Priority> ` prefix (one a user stage built) gets it here.
+ */
 export function textLine(alert: Alert): string {
-  const t = alert.time.indexOf('T');
-  const clock = t >= 0 ? alert.time.slice(t + 1).replace(/Z$/, '') : alert.time;
   const n = alertCount(alert);
-  return `${clock}: ${alert.priority} ${alert.output}${n > 1 ? ` (repeated ${n} times)` : ''}`;
+  return `${hasFalcoPrefix(alert) ? alert.output : `${clockOf(alert.time)}: ${alert.priority} ${alert.output}`}${n > 1 ? ` (repeated ${n} times)` : ''}`;
+}
+
+function clockOf(time: string): string {
+  const t = time.indexOf('T');
+  return t >= 0 ? time.slice(t + 1).replace(/Z$/, '') : time;
+}
+
+/** `10:36:52.123456789: Warning …` or, with Falco's time_format_iso_8601, `2026-11-28T10:36:52.123456789+0000: Warning …`. */
+function hasFalcoPrefix(alert: Alert): boolean {
+  const sep = alert.output.indexOf(`: ${alert.priority} `);
+  return sep > 0 && /^(\d{4}-\d{2}-\d{2}T)?\d{2}:\d{2}:\d{2}\.\d{9}(\+0000)?$/.test(alert.output.slice(0, sep));
 }
 
 /** Returns the alert with `fields` merged into output_fields (the alert's own values win); null adds nothing. */
