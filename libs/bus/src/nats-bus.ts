@@ -9,7 +9,7 @@ import {
   nanos, nkeyAuthenticator, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type JsMsg,
   type MsgHdrs, type NatsConnection, type StreamConfig,
 } from 'nats';
-import { ALERTS_ALL, ALERTS_STREAM, EVENTS_ALL, EVENTS_STREAM } from './subjects.ts';
+import { ALERTS_STREAM, DEFAULT_ALERT_SUBJECT_TEMPLATE, EVENTS_ALL, EVENTS_STREAM, alertSubjectTemplate, alertsFilter } from './subjects.ts';
 import type { Bus, ConsumeOptions, Consumption, ControlBus, ControlHandler, DurableMessage, PublishOptions } from './bus.ts';
 import type { NatsConfig, StreamLimits, StreamsConfig } from './config.ts';
 import { BusConfigError, NoStreamError, PublishError } from './errors.ts';
@@ -67,9 +67,10 @@ function streamConfig(name: string, subject: string, l: StreamLimits): Partial<S
   };
 }
 
-function streamFor(subject: string): string {
+/** The stream a consumer filter reads: the alerts stream's subjects follow the alert subject template. */
+function streamFor(subject: string, alertSubjects: string): string {
   if (subjectMatches(EVENTS_ALL, subject) || subject.startsWith('events.')) return EVENTS_STREAM;
-  if (subjectMatches(ALERTS_ALL, subject) || subject.startsWith('falco.')) return ALERTS_STREAM;
+  if (subject === alertSubjects || subjectMatches(alertSubjects, subject)) return ALERTS_STREAM;
   throw new NoStreamError(subject);
 }
 
@@ -113,16 +114,20 @@ export class NatsBus implements Bus {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly cfg: NatsConfig,
+    private readonly alertSubjects: string,
   ) {
     this.control = new NatsControl(nc);
   }
 
-  static async connect(cfg: NatsConfig, streams: StreamsConfig): Promise<NatsBus> {
+  /** `alertSubjectTemplate` (config `alerts.subjectTemplate`) sets the subjects the alerts stream keeps. */
+  static async connect(cfg: NatsConfig, streams: StreamsConfig, alertSubjectTemplateText = DEFAULT_ALERT_SUBJECT_TEMPLATE): Promise<NatsBus> {
+    alertSubjectTemplate(alertSubjectTemplateText); // a template that cannot render a subject fails before connecting
+    const alertSubjects = alertsFilter(alertSubjectTemplateText);
     const nc = await connect(connectionOptions(cfg));
     const jsm = await nc.jetstreamManager();
-    const bus = new NatsBus(nc, nc.jetstream({ timeout: cfg.publishTimeoutMs }), jsm, cfg);
+    const bus = new NatsBus(nc, nc.jetstream({ timeout: cfg.publishTimeoutMs }), jsm, cfg, alertSubjects);
     await bus.ensureStream(streamConfig(EVENTS_STREAM, EVENTS_ALL, streams.events));
-    await bus.ensureStream(streamConfig(ALERTS_STREAM, ALERTS_ALL, streams.alerts));
+    await bus.ensureStream(streamConfig(ALERTS_STREAM, alertSubjects, streams.alerts));
     return bus;
   }
 
@@ -150,7 +155,7 @@ export class NatsBus implements Bus {
   }
 
   async consume(opts: ConsumeOptions): Promise<Consumption> {
-    const stream = streamFor(opts.filter);
+    const stream = streamFor(opts.filter, this.alertSubjects);
     const durable = durableName(opts.durable);
     const config = {
       durable_name: durable,

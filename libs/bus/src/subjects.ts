@@ -88,6 +88,13 @@ export function alertSubjectTemplate(template: string = DEFAULT_ALERT_SUBJECT_TE
 /** Every subject a template can render, for the alerts stream and consumers: each placeholder becomes `*`. */
 export const alertSubjectWildcard = (template: string = DEFAULT_ALERT_SUBJECT_TEMPLATE) => template.replace(ALERT_TOKEN, '*');
 
+/**
+ * What the alerts stream keeps and alert consumers read for a template: `falco.>` for the default (as before the
+ * template was configurable, so existing streams and durables keep their subjects), else the template's wildcard.
+ */
+export const alertsFilter = (template: string = DEFAULT_ALERT_SUBJECT_TEMPLATE) =>
+  template === DEFAULT_ALERT_SUBJECT_TEMPLATE ? ALERTS_ALL : alertSubjectWildcard(template);
+
 /** Responses sent back to one node's capture agent, e.g. actions.<node>.kill */
 export const nodeAction = (node: string, action: string) => `actions.${subjectToken(node)}.${subjectToken(action)}`;
 export const NODE_ACTIONS_ALL = (node: string) => `actions.${subjectToken(node)}.>`;

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { parse } from 'yaml';
+import { DEFAULT_ALERT_SUBJECT_TEMPLATE, alertSubjectTemplate } from '@peregrine/bus';
 import { ConfigError } from './errors.ts';
 
 export type ConfigTree = Record<string, unknown>;
@@ -44,6 +45,8 @@ export interface LoadedConfig {
   http: HttpSettings;
   sampleRatio: number | undefined;
   logLevel: string;
+  /** `alerts.subjectTemplate`: where alerts are published, as falcosidekick's subjecttemplate. */
+  alertSubjectTemplate: string;
 }
 
 const ENV_PREFIX = 'PEREGRINE_';
@@ -127,11 +130,19 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   const http = section(tree, 'http', file);
   const telemetry = section(tree, 'telemetry', file);
   const log = section(tree, 'log', file);
+  const alerts = section(tree, 'alerts', file);
   const nodeRaw = tree.node ?? env.NODE_NAME;
   if (nodeRaw !== undefined && (typeof nodeRaw !== 'string' || nodeRaw === '')) throw new ConfigError(file, 'node', 'must be a non-empty string');
   const ratio = telemetry.sampleRatio;
   if (ratio !== undefined && (typeof ratio !== 'number' || ratio < 0 || ratio > 1)) {
     throw new ConfigError(file, 'telemetry.sampleRatio', 'must be a number in [0, 1]');
+  }
+  const template = alerts.subjectTemplate ?? DEFAULT_ALERT_SUBJECT_TEMPLATE;
+  if (typeof template !== 'string') throw new ConfigError(file, 'alerts.subjectTemplate', 'must be a string such as falco.<priority>.<rule>');
+  try {
+    alertSubjectTemplate(template);
+  } catch (e) {
+    throw new ConfigError(file, 'alerts.subjectTemplate', (e as Error).message, { cause: e });
   }
   const port = http.port ?? 9464;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < -1 || port > 65535) throw new ConfigError(file, 'http.port', 'must be a port number, 0 (any) or -1 (off)');
@@ -152,6 +163,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     http: { port, host: typeof http.host === 'string' ? http.host : '0.0.0.0' },
     sampleRatio: ratio as number | undefined,
     logLevel: typeof log.level === 'string' ? log.level : 'info',
+    alertSubjectTemplate: template,
   };
 }
 

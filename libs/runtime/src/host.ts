@@ -5,8 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace, type Context, type Span } from '@opentelemetry/api';
-import { CodecError, SchemaVersionError, decodeBatch, encodeBatch, type Alert, type EventBatch, type Priority } from '@peregrine/event';
-import { KEEP_TRACE, alertSubject, batchInput, batchInputAll, ALERTS_ALL, type Bus, type Consumption, type DurableMessage } from '@peregrine/bus';
+import { CodecError, SchemaVersionError, decodeBatch, encodeBatch, type Alert, type EventBatch } from '@peregrine/event';
+import {
+  KEEP_TRACE, DEFAULT_ALERT_SUBJECT_TEMPLATE, alertSubjectTemplate, alertsFilter, batchInput, batchInputAll, type AlertSubjectFields,
+  type Bus, type Consumption, type DurableMessage,
+} from '@peregrine/bus';
 import type { RuntimeSettings } from './config.ts';
 import { LogRateLimiter } from './logger.ts';
 import { HostMetrics } from './metrics.ts';
@@ -34,6 +37,8 @@ export interface HostOptions {
   /** Export a whole trace whatever its sampling (telemetry's keepTrace). */
   keepTrace?: (traceId: string) => void;
   metrics?: HostMetrics;
+  /** Where alerts are published and read (`alerts.subjectTemplate`); default falco.<priority>.<rule>. */
+  alertSubjectTemplate?: string;
 }
 
 export const BadReason = { Oversized: 'oversized', SchemaVersion: 'schema_version', Decode: 'decode' } as const;
@@ -64,9 +69,14 @@ export class Host {
   private http: HealthServer | undefined;
   private draining = false;
   private drained: Promise<void> | undefined;
+  private readonly alertSubject: (a: AlertSubjectFields) => string;
+  private readonly alertFilter: string;
 
   constructor(private readonly opts: HostOptions) {
     this.metrics = opts.metrics ?? new HostMetrics();
+    const template = opts.alertSubjectTemplate ?? DEFAULT_ALERT_SUBJECT_TEMPLATE;
+    this.alertSubject = alertSubjectTemplate(template);
+    this.alertFilter = alertsFilter(template);
     this.badLog = new LogRateLimiter(opts.settings.badInputLogIntervalMs);
   }
 
@@ -85,7 +95,7 @@ export class Host {
       if (hs.stage.kind === 'source') continue;
       r.consumption = await bus.consume({
         durable: hs.name,
-        filter: hs.stage.kind === 'alert' ? ALERTS_ALL : batchInputAll(hs.name),
+        filter: hs.stage.kind === 'alert' ? this.alertFilter : batchInputAll(hs.name),
         maxBytes: this.opts.settings.maxPendingBytes,
         maxAckPending: this.opts.settings.maxAckPending,
       });
@@ -165,7 +175,7 @@ export class Host {
       signal,
       emitBatch: (batch) => this.emitSourceBatch(hs, batch),
       emitAlert: (alert) => this.withSpan(hs, `${hs.name} alert`, ROOT_CONTEXT, async (span) => {
-        await this.publishAlerts(hs, [alert], span, (_, a) => `alert.${a.uuid}`);
+        await this.publishAlerts(hs, [alert], span);
       }),
     };
     try {
@@ -320,21 +330,25 @@ export class Host {
       }));
     }
     span.setAttributes({ 'peregrine.batches.out': out.batches.length, 'peregrine.events.out': events, 'peregrine.alerts': out.alerts.length });
-    if (out.alerts.length > 0) pending.push(this.publishAlerts(hs, out.alerts, span, (i) => `${hs.name}.${m.seq}.a${i}`));
+    if (out.alerts.length > 0) pending.push(this.publishAlerts(hs, out.alerts, span));
     return Promise.all(pending);
   }
 
-  /** Alerts always get a complete trace: keep it here, tell every stage to keep it, and mark it sampled downstream. */
-  private async publishAlerts(hs: HostedStage, alerts: Alert[], span: Span, msgId: (i: number, a: Alert) => string): Promise<void> {
+  /**
+   * Alerts always get a complete trace: keep it here, tell every stage to keep it, and mark it sampled downstream.
+   * The msgId is the alert's uuid (deterministic: node, event, rule), so the stream drops an alert raised again from
+   * the same events, even when they came back as a different message (a batch re-published after a capture restart).
+   */
+  private async publishAlerts(hs: HostedStage, alerts: Alert[], span: Span): Promise<void> {
     const sc = span.spanContext();
     if ((sc.traceFlags & TraceFlags.SAMPLED) === 0 && trace.isSpanContextValid(sc)) {
       this.opts.keepTrace?.(sc.traceId);
       await this.opts.bus.control.publish(KEEP_TRACE, utf8.encode(sc.traceId));
     }
     const sampled = sampledContext(span);
-    await Promise.all(alerts.map((a, i) => {
+    await Promise.all(alerts.map((a) => {
       span.addEvent('alert', { 'peregrine.alert.uuid': a.uuid, 'peregrine.alert.rule': a.rule, 'peregrine.alert.priority': a.priority });
-      return this.opts.bus.publish(alertSubject(a.priority as Priority, a.rule), utf8.encode(JSON.stringify(a)), { msgId: msgId(i, a), context: sampled })
+      return this.opts.bus.publish(this.alertSubject(a), utf8.encode(JSON.stringify(a)), { msgId: `alert.${a.uuid}`, context: sampled })
         .then(() => { this.metrics.alertsOut.inc({ stage: hs.name }); });
     }));
   }

@@ -92,7 +92,7 @@ async function connectBus(args: RunArgs, cfg: LoadedConfig): Promise<Bus> {
   const natsTree = { ...(cfg.tree.nats as Record<string, unknown> | undefined) };
   if (args.nats) natsTree.servers = args.nats;
   else if (natsTree.servers === undefined && natsTree.url === undefined) natsTree.servers = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  return NatsBus.connect(parseNatsConfig(natsTree), parseStreamsConfig(cfg.tree.streams));
+  return NatsBus.connect(parseNatsConfig(natsTree), parseStreamsConfig(cfg.tree.streams), cfg.alertSubjectTemplate);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -139,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
     // In one process every stage hears KEEP_TRACE before the drain ends: no grace needed.
     bus, node: cfg.node, stages, settings: args.all ? { ...cfg.runtime, keepTraceGraceMs: 0 } : cfg.runtime, logger,
     http: cfg.http.port < 0 ? null : cfg.http,
+    alertSubjectTemplate: cfg.alertSubjectTemplate,
     keepTrace: (id) => telemetry.keepTrace(id),
   });
   // Listen for good, not once: a wrapper (npx, a shell) may forward the same signal again, which must not kill the
