@@ -25,6 +25,48 @@ export function cString(buf: Buffer, start: number, len: number): string {
   return buf.toString('utf8', start, nul >= 0 && nul < start + len ? nul : start + len);
 }
 
+/**
+ * C strings that repeat (paths, comms) decoded once: a direct-mapped cache keyed by a hash of the bytes, checked
+ * byte for byte. A hit allocates nothing and hands back the same string, which batches then share.
+ */
+export class StringInterner {
+  private readonly keys: (Uint8Array | null)[];
+  private readonly strings: string[];
+  private readonly mask: number;
+
+  /** `slots`: a power of two; `maxLen`: longer strings are decoded each time (rarely repeated, costly to compare). */
+  constructor(slots = 4096, private readonly maxLen = 256) {
+    this.keys = new Array<Uint8Array | null>(slots).fill(null);
+    this.strings = new Array<string>(slots).fill('');
+    this.mask = slots - 1;
+  }
+
+  /** The string at `start`, up to its NUL or `len` bytes, as `cString` reads it. */
+  cString(buf: Buffer, start: number, len: number): string {
+    const limit = start + Math.min(len, this.maxLen);
+    let h = 0x811c9dc5;
+    let end = start;
+    for (; end < limit; end++) {
+      const c = buf[end];
+      if (c === 0) break;
+      h = Math.imul(h ^ c, 16777619);
+    }
+    if (end === limit && len > this.maxLen && buf[end] !== 0) return cString(buf, start, len);
+    const n = end - start;
+    const slot = (h ^ n) & this.mask;
+    const key = this.keys[slot];
+    if (key !== null && key.length === n) {
+      let i = 0;
+      while (i < n && key[i] === buf[start + i]) i++;
+      if (i === n) return this.strings[slot];
+    }
+    const str = buf.toString('utf8', start, end);
+    this.keys[slot] = new Uint8Array(buf.subarray(start, end));
+    this.strings[slot] = str;
+    return str;
+  }
+}
+
 export function resolvePath(base: string, path: string): string {
   // fast path: already absolute and normal
   if (path.charCodeAt(0) === 47 && !path.includes('/.') && !path.includes('//')) return path;

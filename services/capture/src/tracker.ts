@@ -9,7 +9,7 @@ import { bootToEpochNs } from './clock.ts';
 import { containerFromCgroupPath, containerFromProcCgroup } from './container-id.ts';
 import { cloneFlagsToPpm, fcntlCmdToPpm, KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
 import { scanProc } from './proc-scan.ts';
-import { cString, joinComponents, readProcCgroup, resolvePath, sockaddr, socketTuple } from './record-text.ts';
+import { joinComponents, readProcCgroup, resolvePath, sockaddr, socketTuple, StringInterner } from './record-text.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
 import { SYSCALLS } from './syscalls.ts';
 
@@ -80,8 +80,9 @@ export class Tracker {
   // bound once: reading an argument or a copied string must not allocate a closure per record
   private readonly iarg = (i: number): number => this.buf.readInt32LE(this.off + S.args + 8 * i);
   private readonly arg = (i: number): bigint => this.buf.readBigUInt64LE(this.off + S.args + 8 * i);
-  private readonly str0 = (): string => cString(this.buf, this.off + S.$size, this.len0);
-  private readonly str1 = (): string => cString(this.buf, this.off + S.$size + this.len0, this.len1);
+  private readonly text = new StringInterner();
+  private readonly str0 = (): string => this.text.cString(this.buf, this.off + S.$size, this.len0);
+  private readonly str1 = (): string => this.text.cString(this.buf, this.off + S.$size + this.len0, this.len1);
 
   constructor(
     private readonly table: ProcTable,
@@ -154,7 +155,8 @@ export class Tracker {
     if (!e) { this.counters.unknownSyscalls++; return; }
     const pid = buf.readUInt32LE(off + H.pid);
     const p = this.proc(pid);
-    const ret = Number(buf.readBigInt64LE(off + S.ret));
+    // two 32-bit halves, exact for every return value below 2^53 (a BigInt per record is garbage the GC pays for)
+    const ret = buf.readInt32LE(off + S.ret + 4) * 0x1_0000_0000 + buf.readUInt32LE(off + S.ret);
     const len0 = buf.readUInt16LE(off + S.mem_len);
     const len1 = buf.readUInt16LE(off + S.mem_len + 2);
     const d0 = off + S.$size;
@@ -391,7 +393,7 @@ export class Tracker {
     const kflags = buf.readUInt32LE(off + E.flags);
     p.flags = (kflags & ExecFlag.Memfd ? ProcFlag.ExeFromMemfd : 0) | (kflags & ExecFlag.Upper ? ProcFlag.ExeUpperLayer : 0)
       | (kflags & ExecFlag.Lower ? ProcFlag.ExeLowerLayer : 0);
-    p.name = cString(buf, off + E.comm, 16);
+    p.name = this.text.cString(buf, off + E.comm, 16);
     let o = off + E.$size;
     const exeLen = buf.readUInt16LE(off + E.exe_len);
     const argsLen = buf.readUInt16LE(off + E.args_len);
@@ -435,7 +437,7 @@ export class Tracker {
     const parent = this.proc(parentPid);
     const child = newProc(pid);
     Object.assign(child, {
-      ppid: parentPid, sid: parent.sid, vpgid: parent.vpgid, name: cString(buf, off + F.comm, 16), exe: parent.exe,
+      ppid: parentPid, sid: parent.sid, vpgid: parent.vpgid, name: this.text.cString(buf, off + F.comm, 16), exe: parent.exe,
       exepath: parent.exepath, args: parent.args, env: parent.env, cwd: parent.cwd, tty: parent.tty, uid: parent.uid,
       gid: parent.gid, loginuid: parent.loginuid, capPermitted: parent.capPermitted, capEffective: parent.capEffective,
       capInheritable: parent.capInheritable, flags: parent.flags & ~ProcFlag.Partial, pidns: parent.pidns,

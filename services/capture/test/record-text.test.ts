@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SocketFamily } from '@peregrine/event';
 import { LAYOUT } from '../src/abi.ts';
-import { cString, joinComponents, resolvePath, sockaddr, socketTuple } from '../src/record-text.ts';
+import { cString, joinComponents, resolvePath, sockaddr, socketTuple, StringInterner } from '../src/record-text.ts';
 
 function sockaddrIn(port: number, ip: number[]): Buffer {
   const b = Buffer.alloc(16);
@@ -21,6 +21,25 @@ describe('record text', () => {
   it('reads a C string only up to its NUL', () => {
     assert.equal(cString(Buffer.from('sh\0\0\0garbage'), 0, 16), 'sh');
     assert.equal(cString(Buffer.from('abc'), 0, 3), 'abc');
+  });
+
+  it('interns C strings: what cString reads, the same string again on a repeat, never another string\'s', () => {
+    const one = new StringInterner(1, 8); // one slot: every string collides with the last
+    const bytes = Buffer.from('/etc/hostname\0/etc/hosts\0sh\0\0abcdefghijklmnop\0é\0');
+    const cases: [number, number][] = [[0, 20], [14, 20], [14, 5], [25, 16], [28, 30], [46, 4], [0, 0]];
+    for (const [start, len] of cases) {
+      for (const interner of [one, new StringInterner()]) {
+        assert.equal(interner.cString(bytes, start, len), cString(bytes, start, len), `at ${start}, ${len}`);
+      }
+    }
+    const many = new StringInterner();
+    const first = many.cString(bytes, 0, 20);
+    const again = many.cString(Buffer.from(bytes), 0, 20);
+    assert.equal(again, '/etc/hostname');
+    assert.equal(first, again);
+    assert.equal(one.cString(bytes, 14, 20), '/etc/hosts');
+    assert.equal(one.cString(bytes, 0, 20), '/etc/hostname');
+    assert.equal(one.cString(bytes, 14, 20), '/etc/hosts');
   });
 
   it('resolves relative paths against a base and normalises', () => {
