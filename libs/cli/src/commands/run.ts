@@ -64,8 +64,10 @@ function stdoutAlerts(): AlertStage {
 }
 
 /**
- * `run --all` prints alerts as Falco JSON lines on stdout: through the built-in output stage's stdout destination
- * when it runs and the user configured no destinations, or through a small stdout stage when no output stage runs.
+ * `run --all` prints alerts as Falco JSON lines on stdout, one per alert: through the built-in output stage's stdout
+ * destination when it runs and the user configured no destinations (an absent or empty `destinations:` key, which
+ * the output stage alone would read as its stdout text default), or through a small stdout stage when no output
+ * stage runs. Destinations the user did configure are left as they are.
  */
 function printAlertsOnStdout(stages: HostedStage[]): void {
   const output = stages.find((s) => s.name === 'output');
@@ -73,7 +75,9 @@ function printAlertsOnStdout(stages: HostedStage[]): void {
     stages.push({ name: 'stdout', stage: stdoutAlerts(), config: {}, next: undefined });
     return;
   }
-  output.config = { destinations: [{ type: 'stdout', format: 'json' }], ...output.config };
+  if (output.config.destinations === undefined || output.config.destinations === null) {
+    output.config = { ...output.config, destinations: [{ type: 'stdout', format: 'json' }] };
+  }
 }
 
 async function hostedStages(cfg: LoadedConfig, pipeline: PipelineEntry[], names: string[]): Promise<HostedStage[]> {
@@ -157,7 +161,11 @@ export async function run(argv: string[]): Promise<number> {
     await telemetry.shutdown().catch(() => {});
     return 1;
   }
+  // With no HTTP server and finite sources nothing else may hold the event loop: stay up until the signal (node
+  // would otherwise exit 13 on the unsettled wait).
+  const keepAlive = setInterval(() => {}, 2 ** 30);
   await stopped;
+  clearInterval(keepAlive);
   await host.drain();
   await telemetry.shutdown().catch((e: Error) => logger.warn('telemetry shutdown failed', { error: e }));
   // Nothing should keep the process alive now; if a stage left a handle open, still exit.
