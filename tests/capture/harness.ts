@@ -48,22 +48,38 @@ export class Harness {
   /** Every event seen so far that matches. */
   all(pred: (s: Seen) => boolean): Seen[] {
     const out: Seen[] = [];
-    for (const b of this.batches) for (const ev of b.events) {
-      const s = view(b, ev);
-      if (pred(s)) out.push(s);
-    }
+    this.scan(0, pred, out, Infinity);
     return out;
   }
 
-  /** Waits (up to `ms`) for an event that matches. */
+  /**
+   * Waits (up to `ms`) for an event that matches. Each poll looks only at batches that arrived since the last one:
+   * on a busy machine the whole node's events stream in, and rescanning them all every poll fell behind.
+   */
   async find(pred: (s: Seen) => boolean, ms = 4000): Promise<Seen> {
     const until = Date.now() + ms;
+    let from = 0;
+    const out: Seen[] = [];
     for (;;) {
-      const hit = this.all(pred)[0];
-      if (hit) return hit;
+      from = this.scan(from, pred, out, 1);
+      if (out.length > 0) return out[0];
       if (Date.now() > until) throw new Error('no matching event captured');
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /** Matches from batch `from` on, stopping after `max`; returns the first batch index not fully scanned. */
+  private scan(from: number, pred: (s: Seen) => boolean, out: Seen[], max: number): number {
+    let i = from;
+    for (; i < this.batches.length; i++) {
+      const b = this.batches[i];
+      for (const ev of b.events) {
+        const s = view(b, ev);
+        if (pred(s)) out.push(s);
+        if (out.length >= max) return i;
+      }
+    }
+    return i;
   }
 
   stop(): void {
