@@ -112,6 +112,8 @@ function readMetadataBlock(data: Buffer, type: number, pos: number, end: number,
  */
 export class EventCursor {
   pos: number;
+  /** the bytes the current event's offsets point into */
+  data: Buffer;
   blockOffset = 0;
   cpu = 0;
   flags = 0;
@@ -133,6 +135,7 @@ export class EventCursor {
 
   constructor(readonly capture: Capture) {
     this.pos = capture.eventsAt;
+    this.data = capture.data;
   }
 
   get ts(): bigint {
@@ -168,7 +171,7 @@ export class EventCursor {
   }
 
   private advance(): boolean {
-    const data = this.capture.data;
+    const data = this.data;
     const size = data.length;
     for (;;) {
       if (this.pos >= size) {
@@ -231,17 +234,22 @@ export class EventCursor {
 
   private locateParams(): void {
     if (this.nparams >= 0) return;
-    const data = this.capture.data;
+    const data = this.data;
     const p = this.hdrAt;
     const lenSize = this.lenSize;
     const lensAt = p + (this.v2 ? 26 : 22);
-    const n = this.v2 ? data.readUInt32LE(p + 22) : this.inferParamCount(data, lensAt, this.evEnd, lenSize);
+    const n = this.v2 ? u32(data, p + 22) : this.inferParamCount(data, lensAt, this.evEnd, lenSize);
     if (n > this.lens.length) throw new ScapError('corrupt', p + 22, `event has ${n} parameters`, null, this.blockType);
     let v = lensAt + n * lenSize;
+    // the lengths lie inside the block (checked by advance) once they end before the event does
+    if (v > this.evEnd) throw new ScapError('corrupt', lensAt, 'event parameters run past the event', null, this.blockType);
+    const lens = this.lens;
+    const offs = this.offs;
     for (let i = 0; i < n; i++) {
-      const l = lenSize === 2 ? data.readUInt16LE(lensAt + 2 * i) : data.readUInt32LE(lensAt + 4 * i);
-      this.lens[i] = l;
-      this.offs[i] = v;
+      const q = lensAt + i * lenSize;
+      const l = lenSize === 2 ? data[q]! | (data[q + 1]! << 8) : u32(data, q);
+      lens[i] = l;
+      offs[i] = v;
       v += l;
     }
     if (v > this.evEnd) throw new ScapError('corrupt', lensAt, 'event parameters run past the event', null, this.blockType);

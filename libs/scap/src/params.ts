@@ -11,6 +11,10 @@ function ipv4At(b: Buffer, p: number): string {
   return `${b[p]}.${b[p + 1]}.${b[p + 2]}.${b[p + 3]}`;
 }
 
+function u32At(b: Buffer, p: number): number {
+  return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16)) + b[p + 3]! * 0x1000000;
+}
+
 function str(b: Buffer, p: number, len: number): string {
   let end = p;
   const stop = p + len;
@@ -18,12 +22,14 @@ function str(b: Buffer, p: number, len: number): string {
   return b.toString('utf8', p, end);
 }
 
-function unsigned(b: Buffer, p: number, len: number): number {
+/** An unsigned integer of the parameter's own width (older encodings are narrower). */
+export function unsignedAt(b: Buffer, p: number, len: number): number {
   switch (len) {
     case 1: return b[p]!;
     case 2: return b.readUInt16LE(p);
     case 4: return b.readUInt32LE(p);
-    case 8: return Number(b.readBigUInt64LE(p));
+    // as Number(u64) rounds it, without a BigInt per value (the sum of two exact doubles is rounded once)
+    case 8: return (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16)) * 0x100000000 + b[p + 7]! * 0x100000000000000 + u32At(b, p);
     default: return 0;
   }
 }
@@ -33,7 +39,7 @@ function signed(b: Buffer, p: number, len: number): number {
     case 1: return b.readInt8(p);
     case 2: return b.readInt16LE(p);
     case 4: return b.readInt32LE(p);
-    case 8: return Number(b.readBigInt64LE(p));
+    case 8: return (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) * 0x100000000 + u32At(b, p);
     default: return 0;
   }
 }
@@ -83,17 +89,17 @@ export function decodeParam(b: Buffer, p: number, len: number, type: ScapType, s
     case 'int64': case 'reltime': case 'abstime':
       return len === 8 ? (type === 'int64' ? b.readBigInt64LE(p) : b.readBigUInt64LE(p)) : BigInt(signed(b, p, len));
     case 'uint64':
-      return len === 8 ? b.readBigUInt64LE(p) : BigInt(unsigned(b, p, len));
+      return len === 8 ? b.readBigUInt64LE(p) : BigInt(unsignedAt(b, p, len));
     case 'uint8': case 'uint16': case 'uint32': case 'flags8': case 'flags16': case 'flags32': case 'enumflags8':
     case 'enumflags16': case 'enumflags32': case 'mode': case 'uid': case 'gid': case 'sigtype': case 'port':
     case 'l4proto': case 'sockfamily': case 'bool': case 'sigset':
-      return unsigned(b, p, len);
+      return unsignedAt(b, p, len);
     case 'charbuf': case 'fspath': case 'fsrelpath': case 'charbufarray': case 'charbuf_pair_array':
       return str(b, p, len);
     case 'bytebuf':
       return stringArray ? splitNul(b.subarray(p, p + len)) : b.subarray(p, p + len);
     case 'syscallid': {
-      const id = unsigned(b, p, len);
+      const id = unsignedAt(b, p, len);
       return SYSCALL_NAMES[id] ?? String(id);
     }
     case 'sockaddr':

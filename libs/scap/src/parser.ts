@@ -13,9 +13,10 @@ import {
 import type { EventCursor } from './capture.ts';
 import type { Capture } from './capture.ts';
 import { containerFromCgroups, containerFromJson, emptyContainer } from './containers.ts';
-import { decodeParam } from './params.ts';
+import { decodeParam, unsignedAt } from './params.ts';
 import { AT_FDCWD, resolvePath } from './paths.ts';
 import { LIBSINSP_029_EVENT_MAX, PPME } from './ppme-table.ts';
+import { SYSCALL_NAMES } from './syscall-names.ts';
 import {
   type Credentials, type FdState, type ThreadState, fdRecord, newFd, processRecord, threadFromScap, tupleName,
 } from './threads.ts';
@@ -26,6 +27,8 @@ interface EventMapping {
   dir: 0 | 1;
   /** our argument slot for each wire parameter (-1: dropped) */
   slots: Int16Array;
+  /** the slots an event decoded for the state only needs: payload buffers dropped (no handler reads them) */
+  stateSlots: Int16Array;
   types: readonly ScapType[];
   stringArray: boolean[];
   argCount: number;
@@ -54,9 +57,10 @@ function buildMapping(id: number): EventMapping | undefined {
   const slots = new Int16Array(info.types.length).fill(-1);
   // old versions reorder and drop parameters: place each wire parameter by its name
   for (let i = 0; i < slots.length; i++) slots[i] = params.findIndex((p) => p.name === info.names[i]);
+  const stringArray = info.types.map((_, i) => slots[i]! >= 0 && params[slots[i]!]!.type === 'stringarray');
+  const stateSlots = slots.map((s, i) => (info.types[i] === 'bytebuf' && !stringArray[i] ? -1 : s));
   return {
-    code: type.code, dir, slots, types: info.types, argCount: params.length,
-    stringArray: info.types.map((_, i) => slots[i]! >= 0 && params[slots[i]!]!.type === 'stringarray'),
+    code: type.code, dir, slots, stateSlots, types: info.types, argCount: params.length, stringArray,
     resFromFirst: dir === 1 && ['errno', 'fd', 'pid'].includes(info.types[0] ?? ''),
     flags: type.flags, handler: HANDLERS[info.name]?.[dir],
   };
@@ -68,6 +72,8 @@ function mappings(): (EventMapping | undefined)[] {
   return MAPPINGS;
 }
 const GENERIC_CODES = new Map(EVENT_TYPES.map((t) => [t.name, t.code]));
+/** per libscap syscall id: the event type code a generic event with that id becomes, or -1 (not shown) */
+const SYSCALL_CODES = Int32Array.from(SYSCALL_NAMES, (name) => GENERIC_CODES.get(name) ?? -1);
 
 export interface ParserOptions {
   node: string;
@@ -87,6 +93,7 @@ export class Parser {
   private seq = 0;
   private batch: EventBatch;
   private containerIdx = new Map<string, number>();
+  private readonly containerByCgroups = new Map<string, string>();
   /** container events before the first other event are part of the initial state: counted, not shown */
   private sawEvent = false;
   private readonly unknownTypes = new Map<number, number>();
@@ -120,10 +127,14 @@ export class Parser {
 
   /** Container ids (12 characters, as libsinsp keys them) for a cgroup list, registering the container. */
   containerOf(cgroups: readonly string[]): string {
+    // every clone and execve carries the cgroup list, and a capture has few distinct ones: match each list once
+    const key = cgroups.join('\0');
+    const known = this.containerByCgroups.get(key);
+    if (known !== undefined) return known;
     const found = containerFromCgroups(cgroups);
-    if (!found) return '';
-    const short = found.id.slice(0, 12);
-    if (!this.containers.has(short)) this.containers.set(short, emptyContainer(found.id, found.type));
+    const short = found ? found.id.slice(0, 12) : '';
+    if (found && !this.containers.has(short)) this.containers.set(short, emptyContainer(found.id, found.type));
+    this.containerByCgroups.set(key, short);
     return short;
   }
 
@@ -164,9 +175,10 @@ export class Parser {
     if (HIDDEN.has(name)) return null;
     c.params();
     const args: ArgValue[] = new Array(m.argCount).fill(null);
-    const data = this.capture.data;
-    for (let i = 0; i < c.nparams && i < m.slots.length; i++) {
-      const s = m.slots[i]!;
+    const data = c.data;
+    const slots = need === 1 ? m.stateSlots : m.slots;
+    for (let i = 0; i < c.nparams && i < slots.length; i++) {
+      const s = slots[i]!;
       if (s >= 0) args[s] = decodeParam(data, c.offs[i]!, c.lens[i]!, m.types[i]!, m.stringArray[i]!);
     }
     const res = m.resFromFirst && c.nparams > 0 ? Number(args[m.slots[0]!] ?? 0) : 0;
@@ -176,13 +188,14 @@ export class Parser {
   private generic(c: EventCursor): EventBatch | null {
     c.params();
     if (c.nparams < 1) return null;
-    const data = this.capture.data;
-    const sc = decodeParam(data, c.offs[0]!, c.lens[0]!, 'syscallid', false) as string;
-    const code = GENERIC_CODES.get(sc);
+    const data = c.data;
+    // the syscall id picks the type; its name is only built for events that leave
+    const id = unsignedAt(data, c.offs[0]!, c.lens[0]!);
+    const code = id < SYSCALL_CODES.length ? SYSCALL_CODES[id]! : -1;
     this.sawEvent = true;
-    if (code === undefined) return null;
+    if (code < 0) return null;
     if (this.wantedCodes && !this.wantedCodes[code]) {
-      if (!this.threads.has(c.tid) && c.tid > 0) this.partialThread(c.tid);
+      if (c.tid > 0 && !this.threads.has(c.tid)) this.partialThread(c.tid);
       return null;
     }
     const t = EVENT_TYPES[code]!;
@@ -190,7 +203,7 @@ export class Parser {
     const params = dir === 0 ? t.enter : t.exit;
     const args: ArgValue[] = new Array(params.length).fill(null);
     if (t.generic) {
-      args[0] = sc;
+      args[0] = SYSCALL_NAMES[id]!;
       if (dir === 0 && c.nparams > 1) args[1] = decodeParam(data, c.offs[1]!, c.lens[1]!, 'uint16', false);
     }
     return this.emit(c, code, dir, args, 0, undefined);
@@ -312,7 +325,7 @@ export class Parser {
   private containerEvent(c: EventCursor): string | null {
     c.params();
     if (c.nparams < 1) return null;
-    const json = decodeParam(this.capture.data, c.offs[0]!, c.lens[0]!, 'charbuf', false) as string;
+    const json = decodeParam(c.data, c.offs[0]!, c.lens[0]!, 'charbuf', false) as string;
     const info = containerFromJson(json);
     if (!info) return null;
     const short = info.id.slice(0, 12);
@@ -336,7 +349,7 @@ export class Parser {
 
   private applyMeta(name: string, c: EventCursor): void {
     c.params();
-    const data = this.capture.data;
+    const data = c.data;
     const u32 = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'uint32', false) as number) : 0);
     const s = (i: number) => (i < c.nparams ? (decodeParam(data, c.offs[i]!, c.lens[i]!, 'charbuf', false) as string) : '');
     if (name === 'useradded' && c.type % 2 === 0) {
@@ -375,11 +388,14 @@ export function withSlash(dir: string): string {
 
 // ---- handlers: what each event does to the state (exit events unless noted) ----
 
+/** per event type code and direction (code * 2 + dir): argument name to its index, so handlers need no search */
+const ARG_INDEX: Map<string, number>[] = EVENT_TYPES.flatMap((type) => [type.enter, type.exit].map(
+  (params) => new Map(params.map((p, i) => [p.name, i] as const).reverse()),
+));
+
 const arg = (ev: SyscallEvent, t: ThreadState, name: string, dir: 0 | 1 = ev.dir): ArgValue | undefined => {
-  const type = EVENT_TYPES[ev.type]!;
-  const params = dir === 0 ? type.enter : type.exit;
-  const i = params.findIndex((p) => p.name === name);
-  if (i < 0) return undefined;
+  const i = ARG_INDEX[ev.type * 2 + dir]!.get(name);
+  if (i === undefined) return undefined;
   if (dir === ev.dir) return ev.args[i] ?? undefined;
   return t.enterType === ev.type && t.enterArgs ? (t.enterArgs[i] as ArgValue) ?? undefined : undefined;
 };
@@ -623,9 +639,8 @@ function callerOf(p: Parser, ev: SyscallEvent, pid: number | undefined): number 
 }
 
 function argOf(ev: SyscallEvent, name: string): ArgValue | undefined {
-  const params = EVENT_TYPES[ev.type]!.exit;
-  const i = params.findIndex((x) => x.name === name);
-  return i >= 0 ? ev.args[i] ?? undefined : undefined;
+  const i = ARG_INDEX[ev.type * 2 + 1]!.get(name);
+  return i !== undefined ? ev.args[i] ?? undefined : undefined;
 }
 
 function copyFds(fds: Map<number, FdState>): Map<number, FdState> {
