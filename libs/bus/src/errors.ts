@@ -32,3 +32,14 @@ export class NoStreamError extends Error {
     this.subject = subject;
   }
 }
+
+/** Alert JSON that cannot be read: what is wrong and the character offset where it was found. */
+export class AlertDecodeError extends Error {
+  override readonly name = 'AlertDecodeError';
+  readonly offset: number;
+
+  constructor(reason: string, offset: number) {
+    super(`alert JSON at offset ${offset}: ${reason}`);
+    this.offset = offset;
+  }
+}

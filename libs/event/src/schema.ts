@@ -243,7 +243,8 @@ export interface Alert {
   hostname: string;
   output: string;
   tags: string[];
-  output_fields: Record<string, string | number | boolean | null>;
+  /** bigint: a 64-bit integer beyond 2^53 (evt.time in ns), written as bare digits by encodeAlert (libs/bus). */
+  output_fields: Record<string, string | number | boolean | null | bigint>;
 }
 
 export function emptyBatch(node: string, seq: number): EventBatch {

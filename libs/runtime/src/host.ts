@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace, type Context, type Span } from '@opentelemetry/api';
 import { CodecError, SchemaVersionError, decodeBatch, encodeBatch, type Alert, type EventBatch } from '@peregrine/event';
 import {
-  KEEP_TRACE, DEFAULT_ALERT_SUBJECT_TEMPLATE, alertSubjectTemplate, alertsFilter, batchInput, batchInputAll, type AlertSubjectFields,
+  AlertDecodeError, KEEP_TRACE, DEFAULT_ALERT_SUBJECT_TEMPLATE, decodeAlert, encodeAlert, alertSubjectTemplate, alertsFilter, batchInput, batchInputAll, type AlertSubjectFields,
   type Bus, type Consumption, type DurableMessage,
 } from '@peregrine/bus';
 import type { RuntimeSettings } from './config.ts';
@@ -247,10 +247,10 @@ export class Host {
     }
     let input: EventBatch | Alert;
     try {
-      input = stage.kind === 'alert' ? parseAlert(m.data) : decodeBatch(m.data);
+      input = stage.kind === 'alert' ? decodeAlert(m.data) : decodeBatch(m.data);
     } catch (e) {
       this.badInput(hs, m, e instanceof SchemaVersionError ? BadReason.SchemaVersion : BadReason.Decode, (e as Error).message,
-        e instanceof CodecError ? { offset: e.offset } : undefined);
+        e instanceof CodecError || e instanceof AlertDecodeError ? { offset: e.offset } : undefined);
       return;
     }
     const span = tracer.startSpan(`${hs.name} ${stage.kind}`, { kind: SpanKind.CONSUMER, attributes: {
@@ -348,7 +348,7 @@ export class Host {
     const sampled = sampledContext(span);
     await Promise.all(alerts.map((a) => {
       span.addEvent('alert', { 'peregrine.alert.uuid': a.uuid, 'peregrine.alert.rule': a.rule, 'peregrine.alert.priority': a.priority });
-      return this.opts.bus.publish(this.alertSubject(a), utf8.encode(JSON.stringify(a)), { msgId: `alert.${a.uuid}`, context: sampled })
+      return this.opts.bus.publish(this.alertSubject(a), utf8.encode(encodeAlert(a)), { msgId: `alert.${a.uuid}`, context: sampled })
         .then(() => { this.metrics.alertsOut.inc({ stage: hs.name }); });
     }));
   }
@@ -376,14 +376,4 @@ export class Host {
 function sampledContext(span: Span): Context {
   const sc = span.spanContext();
   return trace.setSpanContext(ROOT_CONTEXT, { ...sc, traceFlags: sc.traceFlags | TraceFlags.SAMPLED });
-}
-
-/** Alerts travel as Falco JSON. Only what routing and delivery rely on is checked. */
-function parseAlert(data: Uint8Array): Alert {
-  const a = JSON.parse(utf8d.decode(data)) as Partial<Alert> | null;
-  if (typeof a !== 'object' || a === null) throw new Error('alert is not a JSON object');
-  for (const k of ['uuid', 'rule', 'priority', 'output', 'time'] as const) {
-    if (typeof a[k] !== 'string') throw new Error(`alert field '${k}' is missing or not a string`);
-  }
-  return a as Alert;
 }

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parsePriority, priorityLevel, type Alert } from '@peregrine/event';
+import { decodeJson, encodeJson } from '@peregrine/bus';
 import { COUNT_FIELD } from './alert-format.ts';
 import type { DedupConfig, RateLimitConfig } from './config.ts';
 
@@ -175,7 +176,7 @@ export class FloodControl {
   }
 
   private write(rec: Record): void {
-    writeSync(this.fd, `${JSON.stringify(rec)}\n`);
+    writeSync(this.fd, `${encodeJson(rec)}\n`);
   }
 
   /** Empty state: truncate. A journal grown large under a long flood: rewrite it with the live state only. */
@@ -194,8 +195,8 @@ export class FloodControl {
 
   private snapshot(): string {
     let out = '';
-    for (const [key, w] of this.windows) out += `${JSON.stringify({ o: key, a: w.alert, d: w.deadline, n: w.count })}\n`;
-    for (const [rule, s] of this.suppressed) out += `${JSON.stringify({ S: rule, a: s.alert, n: s.count, w: s.worst })}\n`;
+    for (const [key, w] of this.windows) out += `${encodeJson({ o: key, a: w.alert, d: w.deadline, n: w.count })}\n`;
+    for (const [rule, s] of this.suppressed) out += `${encodeJson({ S: rule, a: s.alert, n: s.count, w: s.worst })}\n`;
     return out;
   }
 
@@ -205,7 +206,7 @@ export class FloodControl {
       if (!line) continue;
       let rec: Record;
       try {
-        rec = JSON.parse(line) as Record;
+        rec = decodeJson(line) as Record;
       } catch {
         continue; // a torn last line after a crash: the counts before it stand
       }

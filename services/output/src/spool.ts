@@ -11,6 +11,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Alert } from '@peregrine/event';
+import { decodeAlert, decodeJson, encodeAlert } from '@peregrine/bus';
 import { SpoolCorruptError } from './errors.ts';
 
 export class Spool {
@@ -42,7 +43,7 @@ export class Spool {
   }
 
   append(alert: Alert): void {
-    const line = Buffer.from(`${JSON.stringify(alert)}\n`);
+    const line = Buffer.from(`${encodeAlert(alert)}\n`);
     if (this.fd < 0) this.open();
     writeSync(this.fd, line);
     this.entries.push(line.length);
@@ -57,7 +58,7 @@ export class Spool {
       readSync(this.fd, buf, 0, bytes, this.offset);
       try {
         // Only the first line: skipped records found at open are folded into the one before them.
-        this.cached = JSON.parse(buf.subarray(0, buf.indexOf(10) + 1).toString('utf8')) as Alert;
+        this.cached = decodeAlert(buf.subarray(0, buf.indexOf(10) + 1).toString('utf8'));
       } catch {
         this.corrupt.push(new SpoolCorruptError(this.file, this.offset));
         this.shift();
@@ -114,7 +115,7 @@ export class Spool {
       const end = text.indexOf(10, pos) + 1;
       const bytes = end - pos;
       try {
-        JSON.parse(text.subarray(pos, end).toString('utf8'));
+        decodeJson(text.subarray(pos, end).toString('utf8'));
         this.entries.push(bytes);
       } catch {
         this.corrupt.push(new SpoolCorruptError(this.file, this.offset + pos));

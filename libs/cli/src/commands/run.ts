@@ -4,7 +4,7 @@
  * containing `ready` goes to stderr once every stage is subscribed; SIGTERM/SIGINT drain and exit 0.
  */
 import type { Alert } from '@peregrine/event';
-import { DEFAULT_NATS_URL, MemoryBus, NatsBus, parseNatsConfig, parseStreamsConfig, type Bus } from '@peregrine/bus';
+import { DEFAULT_NATS_URL, MemoryBus, NatsBus, encodeAlert, parseNatsConfig, parseStreamsConfig, type Bus } from '@peregrine/bus';
 import {
   ConfigError, Host, StageLoadError, createLogger, findStage, loadConfig, loadStage, nextBatchStage, parsePipeline,
   stageConfig, type AlertStage, type HostedStage, type LoadedConfig, type PipelineEntry,
@@ -58,7 +58,7 @@ function stdoutAlerts(): AlertStage {
     kind: 'alert',
     name: 'stdout',
     handle(alert: Alert) {
-      process.stdout.write(`${JSON.stringify(alert)}\n`);
+      process.stdout.write(`${encodeAlert(alert)}\n`);
     },
   };
 }

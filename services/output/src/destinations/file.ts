@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Alert } from '@peregrine/event';
+import { encodeAlert } from '@peregrine/bus';
 import { textLine } from '../alert-format.ts';
 import { DeliveryError } from '../errors.ts';
 import type { Destination } from './destination.ts';
@@ -28,7 +29,7 @@ export class FileDestination implements Destination {
   }
 
   send(alert: Alert): Promise<void> {
-    const line = Buffer.from(`${this.opts.format === 'json' ? JSON.stringify(alert) : textLine(alert)}\n`);
+    const line = Buffer.from(`${this.opts.format === 'json' ? encodeAlert(alert) : textLine(alert)}\n`);
     try {
       if (this.opts.maxSizeBytes > 0 && this.size > 0 && this.size + line.length > this.opts.maxSizeBytes) this.rotate();
       if (this.fd < 0) this.open();

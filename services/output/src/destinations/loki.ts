@@ -4,6 +4,7 @@
  * alert JSON, timestamped with the alert's own time in nanoseconds.
  */
 import type { Alert } from '@peregrine/event';
+import { encodeAlert } from '@peregrine/bus';
 import type { Destination } from './destination.ts';
 import type { HttpPoster } from './http-post.ts';
 
@@ -24,7 +25,7 @@ export class LokiDestination implements Destination {
     };
     const ns = alert.output_fields['k8s.ns.name'];
     if (typeof ns === 'string' && ns) stream.k8s_ns_name = ns;
-    const body = { streams: [{ stream, values: [[isoToNanos(alert.time), JSON.stringify(alert)]] }] };
+    const body = { streams: [{ stream, values: [[isoToNanos(alert.time), encodeAlert(alert)]] }] };
     return this.http.post(JSON.stringify(body), 'application/json');
   }
 

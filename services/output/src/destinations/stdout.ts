@@ -1,6 +1,7 @@
 /** stdout, as Falco's text or JSON output. Writes go through one stream; backpressure is awaited. */
 import type { Writable } from 'node:stream';
 import type { Alert } from '@peregrine/event';
+import { encodeAlert } from '@peregrine/bus';
 import { textLine } from '../alert-format.ts';
 import type { Destination } from './destination.ts';
 
@@ -14,7 +15,7 @@ export class StdoutDestination implements Destination {
   ) {}
 
   send(alert: Alert): Promise<void> {
-    const line = this.format === 'json' ? JSON.stringify(alert) : textLine(alert);
+    const line = this.format === 'json' ? encodeAlert(alert) : textLine(alert);
     if (this.stream.write(`${line}\n`)) return Promise.resolve();
     return new Promise((resolve) => this.stream.once('drain', resolve));
   }

@@ -6,7 +6,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { parsePriority, priorityLevel, type Alert } from '@peregrine/event';
-import { ruleSlug } from '@peregrine/bus';
+import { encodeAlert, ruleSlug } from '@peregrine/bus';
 import { textLine } from '../alert-format.ts';
 import { DeliveryError } from '../errors.ts';
 import type { Destination } from './destination.ts';
@@ -40,7 +40,7 @@ export function formatRfc5424(alert: Alert, opts: Pick<SyslogOptions, 'facility'
   const host = header(alert.hostname, 255);
   const msgId = header(ruleSlug(alert.rule), 32);
   const sd = `[${SD_ID} rule="${sdEscape(alert.rule)}" priority="${sdEscape(alert.priority)}" source="${sdEscape(alert.source)}" uuid="${sdEscape(alert.uuid)}"]`;
-  const msg = opts.format === 'json' ? JSON.stringify(alert) : textLine(alert);
+  const msg = opts.format === 'json' ? encodeAlert(alert) : textLine(alert);
   return `<${pri}>1 ${rfc3339Micros(alert.time)} ${host} ${header(opts.appName, 48)} ${procId} ${msgId} ${sd} ${msg}`;
 }
 

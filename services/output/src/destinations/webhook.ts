@@ -4,6 +4,7 @@
  * that at-least-once delivery can produce.
  */
 import type { Alert } from '@peregrine/event';
+import { encodeAlert } from '@peregrine/bus';
 import type { Destination } from './destination.ts';
 import type { HttpPoster } from './http-post.ts';
 
@@ -15,7 +16,7 @@ export class WebhookDestination implements Destination {
   ) {}
 
   send(alert: Alert): Promise<void> {
-    return this.http.post(JSON.stringify(alert), 'application/json', { [this.idempotencyHeader]: alert.uuid });
+    return this.http.post(encodeAlert(alert), 'application/json', { [this.idempotencyHeader]: alert.uuid });
   }
 
   close(): void {

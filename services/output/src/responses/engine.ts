@@ -6,7 +6,7 @@
  */
 import { context, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { Alert } from '@peregrine/event';
-import { actionTaken, nodeAction } from '@peregrine/bus';
+import { actionTaken, encodeAlert, nodeAction } from '@peregrine/bus';
 import type { ControlChannel, Logger } from '@peregrine/runtime';
 import { ActionError } from '../errors.ts';
 import { decodeKillReply, encodeKillRequest, KILL_ACTION } from './kill.ts';
@@ -136,7 +136,7 @@ export class ResponseEngine {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': alert.uuid, ...headers },
-      body: JSON.stringify(alert),
+      body: encodeAlert(alert),
       signal: AbortSignal.timeout(this.deps.webhookTimeoutMs),
     });
     await res.arrayBuffer();
