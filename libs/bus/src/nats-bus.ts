@@ -166,8 +166,15 @@ export class NatsBus implements Bus {
       max_ack_pending: opts.maxAckPending,
     };
     try {
-      await this.jsm.consumers.info(stream, durable);
-      await this.jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+      const info = await this.jsm.consumers.info(stream, durable);
+      if (info.config.filter_subject === opts.filter) {
+        await this.jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+      } else {
+        // The alert subject template changed (the server cannot update a filter in place): what the old filter
+        // read stays behind; everything stored under the new one is delivered.
+        await this.jsm.consumers.delete(stream, durable);
+        await this.jsm.consumers.add(stream, config);
+      }
     } catch (e) {
       if (!String((e as Error).message).includes('not found')) throw e;
       await this.jsm.consumers.add(stream, config);

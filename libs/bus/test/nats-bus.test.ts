@@ -121,3 +121,21 @@ test('auth from config: user/password and token are used, wrong ones refused', a
     await tokenServer.dispose();
   }
 });
+
+test('a changed alert subject template re-points the stream and an existing durable to the new subjects', async () => {
+  const before = await bus();
+  const old = await before.consume(consumeOpts('template-output', 'falco.>'));
+  old.stop();
+  const custom = await NatsBus.connect(parseNatsConfig({ servers: nats.url }), parseStreamsConfig({}), 'security.<priority>.<rule>');
+  open.push(custom);
+  const jsm = await custom.nc.jetstreamManager();
+  assert.deepEqual((await jsm.streams.info(ALERTS_STREAM)).config.subjects, ['security.*.*']);
+  await custom.publish('security.error.write_below_etc', bytes('alert-1'), { msgId: 'alert.template-1' });
+  const c = await custom.consume(consumeOpts('template-output', 'security.*.*'));
+  const got = await collect(c, 1);
+  c.stop();
+  assert.deepEqual(got.map((m) => [m.subject, text(m)]), [['security.error.write_below_etc', 'alert-1']]);
+  assert.equal((await jsm.consumers.info(ALERTS_STREAM, 'template-output')).config.filter_subject, 'security.*.*');
+  // Back to the default for the tests after this one.
+  open.push(await bus());
+});
