@@ -3,6 +3,7 @@
  * events one block at a time. A truncated or corrupt file stops the event stream with a ScapError carrying the
  * byte offset; everything before it has already been delivered.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { constants as zc, gunzipSync } from 'node:zlib';
 import { Block, eventBlockShape, MAX_MAJOR_VERSION, procListVersion, SECTION_MAGIC } from './blocks.ts';
 import { ScapError } from './errors.ts';
@@ -28,6 +29,16 @@ export interface Capture {
   eventsAt: number;
   /** set when the compressed stream itself was cut short: reported once the readable part is consumed */
   streamError: ScapError | null;
+  /** a plain file read through a window: `data` then holds only its beginning, cursors read the rest in turn */
+  window: CaptureWindow | null;
+}
+
+export interface CaptureWindow {
+  path: string;
+  /** the file's size in bytes */
+  size: number;
+  /** bytes a cursor reads at a time (more when one block is larger) */
+  bytes: number;
 }
 
 const BLOCK_OVERHEAD = 12;
@@ -81,7 +92,7 @@ export function openCapture(raw: Buffer, file: string | null = null): Capture {
     if (e instanceof ScapError) fail(e.code === 'truncated' && error ? error : e);
     throw e;
   }
-  return { file, data, meta, eventsAt: pos, streamError: error };
+  return { file, data, meta, eventsAt: pos, streamError: error, window: null };
 }
 
 /** Validates a block's lengths; returns its type and the offset just past its trailer. */
@@ -111,9 +122,11 @@ function readMetadataBlock(data: Buffer, type: number, pos: number, end: number,
  * events of a replay are only counted. Metadata blocks found between events (merged captures) are applied.
  */
 export class EventCursor {
+  /** the next block's offset in `data` */
   pos: number;
-  /** the bytes the current event's offsets point into */
+  /** the bytes the current event's offsets point into: the whole capture, or the window read last */
   data: Buffer;
+  /** the current block's file offset */
   blockOffset = 0;
   cpu = 0;
   flags = 0;
@@ -132,10 +145,17 @@ export class EventCursor {
   readonly lens = new Uint32Array(64);
   readonly offs = new Uint32Array(64);
   private done = false;
+  /** file offset of data[0], and how many bytes of data are valid (windowed captures) */
+  private base = 0;
+  private limit: number;
+  private blockAt = 0;
+  /** this cursor's window buffer, reused from one read to the next */
+  private own: Buffer | null = null;
 
   constructor(readonly capture: Capture) {
     this.pos = capture.eventsAt;
     this.data = capture.data;
+    this.limit = capture.data.length;
   }
 
   get ts(): bigint {
@@ -164,28 +184,37 @@ export class EventCursor {
   private fail(e: unknown): unknown {
     this.done = true;
     if (e instanceof ScapError) {
-      const err = e.code === 'truncated' && this.capture.streamError ? this.capture.streamError : e;
+      // offsets were taken within the window: report them as file offsets
+      const at = this.base === 0 ? e : new ScapError(e.code, e.offset + this.base, e.reason, null, e.blockType);
+      const err = e.code === 'truncated' && this.capture.streamError ? this.capture.streamError : at;
       return this.capture.file ? err.withFile(this.capture.file) : err;
     }
     return e;
   }
 
   private advance(): boolean {
-    const data = this.data;
-    const size = data.length;
     for (;;) {
+      const data = this.data;
+      const size = this.limit;
       if (this.pos >= size) {
+        if (this.refill(this.pos, 1)) continue;
         this.done = true;
         if (this.capture.streamError) throw this.capture.streamError;
         return false;
       }
       const at = this.pos;
-      if (at + 8 > size) throw new ScapError('truncated', at, 'file ends inside a block header');
+      if (at + 8 > size) {
+        if (this.refill(at, 8)) continue;
+        throw new ScapError('truncated', at, 'file ends inside a block header');
+      }
       const blockType = u32(data, at);
       const len = u32(data, at + 4);
       const end = at + len;
       if (len < BLOCK_OVERHEAD || (len & 3) !== 0) throw new ScapError('corrupt', at, `invalid block length ${len}`, null, blockType);
-      if (end > size) throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
+      if (end > size) {
+        if (this.refill(at, len)) continue;
+        throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
+      }
       const trailer = u32(data, end - 4);
       if (trailer !== len) throw new ScapError('corrupt', end - 4, `block trailer ${trailer} does not match length ${len}`, null, blockType);
       this.pos = end;
@@ -202,7 +231,8 @@ export class EventCursor {
           if (blockType !== Block.Section) readMetadataBlock(data, blockType, at, end, this.capture.meta);
           continue;
       }
-      this.blockOffset = at;
+      this.blockOffset = this.base + at;
+      this.blockAt = at;
       this.blockType = blockType;
       this.v2 = v2;
       let p = at + 8;
@@ -230,6 +260,40 @@ export class EventCursor {
       this.nparams = -1;
       return true;
     }
+  }
+
+  /**
+   * Windowed captures: moves the bytes from `at` on to the start of this cursor's window and reads the file after
+   * them, so that at least `need` bytes from `at` are in memory. False when the file has no more bytes to give.
+   */
+  private refill(at: number, need: number): boolean {
+    const w = this.capture.window;
+    if (!w) return false;
+    const from = this.base + at;
+    const readFrom = this.base + this.limit;
+    if (readFrom >= w.size || from + need > w.size) return false;
+    const keep = this.limit - at;
+    let buf = this.own;
+    if (!buf || buf.length < need) buf = Buffer.allocUnsafe(Math.max(w.bytes, need));
+    if (buf === this.data) buf.copyWithin(0, at, this.limit);
+    else this.data.copy(buf, 0, at, this.limit);
+    let filled = keep;
+    const fd = openSync(w.path, 'r');
+    try {
+      while (filled < buf.length) {
+        const n = readSync(fd, buf, filled, buf.length - filled, from + filled);
+        if (n === 0) break;
+        filled += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.own = buf;
+    this.data = buf;
+    this.base = from;
+    this.limit = filled;
+    this.pos = 0;
+    return true;
   }
 
   private locateParams(): void {
@@ -266,6 +330,6 @@ export class EventCursor {
       if (v === evEnd) return n;
       if (v < evEnd) break;
     }
-    throw new ScapError('corrupt', this.blockOffset, `cannot infer the parameter count of a v1 event of type ${this.type}`, null, this.blockType);
+    throw new ScapError('corrupt', this.blockAt, `cannot infer the parameter count of a v1 event of type ${this.type}`, null, this.blockType);
   }
 }

@@ -97,7 +97,8 @@ export function decodeParam(b: Buffer, p: number, len: number, type: ScapType, s
     case 'charbuf': case 'fspath': case 'fsrelpath': case 'charbufarray': case 'charbuf_pair_array':
       return str(b, p, len);
     case 'bytebuf':
-      return stringArray ? splitNul(b.subarray(p, p + len)) : b.subarray(p, p + len);
+      // a copy: the bytes under it may be a capture window that the next read overwrites
+      return stringArray ? splitNul(b.subarray(p, p + len)) : Buffer.from(b.subarray(p, p + len));
     case 'syscallid': {
       const id = unsignedAt(b, p, len);
       return SYSCALL_NAMES[id] ?? String(id);
@@ -125,6 +126,6 @@ export function decodeParam(b: Buffer, p: number, len: number, type: ScapType, s
     case 'double':
       return len === 8 ? b.readDoubleLE(p) : null;
     default:
-      return b.subarray(p, p + len);
+      return Buffer.from(b.subarray(p, p + len));
   }
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { EventCursor, openCapture, replayBatches, ScapError } from '../src/index.ts';
+import { EventCursor, openCapture, readCapture, replayBatches, ScapError, type Capture } from '../src/index.ts';
 
 const SCAP_DIR = process.env.PEREGRINE_SCAP_DIR ?? join(import.meta.dirname, '../../../../shared/scap');
 const SAMPLE = join(SCAP_DIR, 'libs-curl_google.scap');
@@ -112,6 +112,50 @@ test('peregrine replay prints the events before a cut, then reports the offset a
     const lines = r.stdout.trim().split('\n').map(Number);
     assert.deepEqual(lines, intact.nums.filter((n) => n <= 300));
     assert.match(r.stderr, new RegExp(`cut\\.scap: truncated at byte ${blocks[300]}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Every batch of a replay, and how it ended. */
+function batchesOf(capture: Capture) {
+  const out = [];
+  const gen = replayBatches(capture, { batchSize: 100 });
+  for (;;) {
+    const r = gen.next();
+    if (r.done) return { batches: out, error: r.value.error };
+    out.push(r.value);
+  }
+}
+
+test('a large plain file read through a small window gives the same batches as the whole file in memory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scap-window-'));
+  try {
+    const file = join(dir, 'plain.scap');
+    writeFileSync(file, plain);
+    // 1 KiB: smaller than the metadata (read again, larger) and than some event blocks (up to 2376 bytes here)
+    const windowed = readCapture(file, 1024);
+    assert.ok(windowed.window && windowed.data.length < plain.length);
+    assert.deepStrictEqual(batchesOf(windowed), batchesOf(openCapture(plain, file)));
+    const c = new EventCursor(windowed);
+    const offsets: number[] = [];
+    while (c.next()) offsets.push(c.blockOffset);
+    assert.deepEqual(offsets, blocks);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a windowed file cut inside an event block stops at that block\'s file offset', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scap-window-'));
+  try {
+    const file = join(dir, 'cut.scap');
+    writeFileSync(file, plain.subarray(0, blocks[1200]! + 20));
+    const { batches, error } = batchesOf(readCapture(file, 1024));
+    assert.equal(error?.code, 'truncated');
+    assert.equal(error?.offset, blocks[1200]);
+    assert.equal(error?.file, file);
+    assert.deepEqual(batches.flatMap((b) => b.events.map((e) => e.num)), intact.nums.filter((n) => n <= 1200));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
