@@ -94,20 +94,8 @@ test('stable + incubating rules select the same events as sysdig 0.29 on every c
   assert.ok(alerts > 0);
 });
 
-/** capture: macro → why our count differs from sysdig's (checked to still differ). */
-const PORT_ZERO = 'fd.port in (..., 0, ...) / fd.net: libsinsp compares port 0 and address 0 for an inet socket with '
-  + 'no address yet (socket exit, connect enter); the rules engine reads socket fields only once both ends are known '
-  + '(reported to the rules-language owner)';
-const KNOWN_MACRO_DIFFERENCES: Record<string, string> = {
-  'falco-connect_localhost.scap: expected_udp_traffic': PORT_ZERO,
-  'falco-connect_localhost.scap: network_local_subnet': PORT_ZERO,
-  'libs-curl_google.scap: expected_udp_traffic': PORT_ZERO,
-  'libs-curl_google.scap: network_local_subnet': PORT_ZERO,
-  'libs-single_ipv6_conn.scap: expected_udp_traffic': PORT_ZERO,
-  'libs-single_ipv6_conn.scap: network_local_subnet': PORT_ZERO,
-  'libs-test_ipv6_client.scap: expected_udp_traffic': PORT_ZERO,
-  'libs-test_ipv6_client.scap: network_local_subnet': PORT_ZERO,
-};
+/** capture: macro → why our count differs from sysdig's (checked to still differ). None today. */
+const KNOWN_MACRO_DIFFERENCES: Record<string, string> = {};
 
 test('every macro of the rules files selects the same events as in sysdig 0.29 on every capture', async (t) => {
   const defs = readDefinitions(FILES);

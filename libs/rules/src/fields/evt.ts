@@ -2,7 +2,7 @@
  * evt.*: the event itself. Arguments are found by name through the event table, so `evt.arg.name` reads the right
  * slot whatever the event type; the per-type slot is precomputed when a condition binds the field.
  */
-import type { EventBatch, SyscallEvent } from '@peregrine/event';
+import type { EventBatch, FdType, SyscallEvent } from '@peregrine/event';
 import { EVENT_TYPES } from '@peregrine/event';
 import { argByIndex, argByNames, argRaw, argText, renderArgs, slotsOf, type ArgRender } from './args.ts';
 import { def, keyArg } from './define.ts';
@@ -11,9 +11,28 @@ import type { FieldDef, FieldType } from './types.ts';
 
 const TYPE_NAMES = EVENT_TYPES.map((t) => t.name);
 const CATEGORIES = EVENT_TYPES.map((t) => t.category);
-/** libsinsp has a return value for exit events with a 'res' parameter, or an 'fd' one first (open…). */
-const RETURNS = EVENT_TYPES.map((t) => !t.generic && (t.exit.some((p) => p.name === 'res') || t.exit[0]?.name === 'fd'));
-const hasRes = (ev: SyscallEvent) => ev.dir === 1 && RETURNS[ev.type] === true;
+const IS_IO = EVENT_TYPES.map((t) => t.category.startsWith('io_'));
+/** libsinsp prints an I/O event's category as the class of its fd; an event without an fd record is 'unknown'. */
+const FD_CLASS: Record<FdType, string> = {
+  0: 'unknown', 1: 'file', 2: 'file', 3: 'net', 4: 'net', 5: 'ipc', 6: 'ipc', 7: 'ipc', 8: 'ipc', 9: 'unknown',
+  10: 'ipc', 11: 'unknown', 12: 'unknown', 13: 'unknown', 14: 'unknown', 15: 'unknown', 16: 'unknown', 17: 'unknown',
+};
+function category(batch: EventBatch, ev: SyscallEvent): string | null {
+  if (!IS_IO[ev.type]) return CATEGORIES[ev.type] ?? null;
+  const f = ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
+  return f ? FD_CLASS[f.type] : 'unknown';
+}
+/**
+ * The exit parameter holding the return value: 'res', or an 'fd' first (open…); -1 when there is none. An exit
+ * event recorded without that parameter (old captures' empty exits) has no return value either, as in libsinsp.
+ */
+const RES_SLOT = EVENT_TYPES.map((t) => (t.generic ? -1 : t.exit[0]?.name === 'fd' ? 0 : t.exit.findIndex((p) => p.name === 'res')));
+function hasRes(ev: SyscallEvent): boolean {
+  if (ev.dir !== 1) return false;
+  const slot = RES_SLOT[ev.type]!;
+  // a parameter the capture did not record decodes as null
+  return slot >= 0 && ev.args[slot] !== null && ev.args[slot] !== undefined;
+}
 const OPEN_FAMILY = new Set(['open', 'openat', 'openat2', 'creat', 'open_by_handle_at']);
 const IS_OPEN = EVENT_TYPES.map((t) => OPEN_FAMILY.has(t.name));
 
@@ -62,7 +81,7 @@ export const EVT_FIELDS: FieldDef[] = [
   def('evt.rawtime.ns', 'number', 'fractional part of the event timestamp (ns)', null, () => ({ get: (_b, ev) => Number(ev.ts % 1_000_000_000n) })),
   def('evt.type', 'string', 'the name of the event (e.g. open)', null, () => ({ get: (_b, ev) => TYPE_NAMES[ev.type] ?? null })),
   def('evt.dir', 'string', "event direction: '>' for enter events, '<' for exit events", null, () => ({ get: (_b, ev) => (ev.dir === 0 ? '>' : '<') })),
-  def('evt.category', 'string', 'the event category (file, net, process…)', null, () => ({ get: (_b, ev) => CATEGORIES[ev.type] ?? null })),
+  def('evt.category', 'string', 'the event category (file, net, process…)', null, () => ({ get: category })),
   def('evt.cpu', 'number', 'number of the CPU where the event happened', null, () => ({ get: (_b, ev) => ev.cpu })),
   def('evt.hostname', 'string', 'the name of the host the event came from', null, () => ({ get: (b) => b.node })),
   def('evt.args', 'string', 'all the event arguments, as name=value pairs', null, () => ({ get: renderArgs })),

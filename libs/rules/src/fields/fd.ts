@@ -59,20 +59,33 @@ const local = (readClient: (f: FdInfo) => Value, readServer: (f: FdInfo) => Valu
 const remote = (readClient: (f: FdInfo) => Value, readServer: (f: FdInfo) => Value) =>
   inet((f) => (f.role === FdRole.Server ? readClient(f) : f.role === FdRole.Client ? readServer(f) : null));
 
-/** fd.ip, fd.port, fd.net: either side matches. */
-function eitherSide(client: (f: FdInfo) => Value, server: (f: FdInfo) => Value): { get: Accessor; nth: NthAccessor } {
+/**
+ * fd.ip, fd.port, fd.net: either known side matches (a listening socket compares its server side only). An inet
+ * socket with no address yet (socket exit, connect enter, a bind to port 0) compares as libsinsp's zeroed tuple:
+ * port 0 and the unspecified address (fd.ip equals both 0.0.0.0 and ::, whatever the family).
+ */
+type Unset = (f: FdInfo, i: number) => Value | undefined;
+const hasNoAddress = (f: FdInfo) => (f.sip === '' && f.dip === '') || (f.role === FdRole.Server && f.dport === 0);
+function eitherSide(client: (f: FdInfo) => Value, server: (f: FdInfo) => Value, unset: Unset): { get: Accessor; nth: NthAccessor } {
   const nth: NthAccessor = (batch, ev, i) => {
     const f = fdOf(batch, ev);
-    if (!f || !isInet(f) || (f.sip === '' && f.dip === '') || i > 1) return undefined;
-    return i === 0 ? client(f) : server(f);
+    if (!f || !isInet(f) || i > 1) return undefined;
+    if (hasNoAddress(f)) return unset(f, i);
+    if (i === 0) return f.sip === '' ? null : client(f);
+    return server(f);
   };
   return { get: inet(client), nth };
 }
 
-const clientIp = (f: FdInfo) => f.sip;
-const serverIp = (f: FdInfo) => f.dip;
+/** A side that is not known (a listening socket has no client) is absent, not an empty address. */
+const clientIp = (f: FdInfo) => f.sip || null;
+const serverIp = (f: FdInfo) => f.dip || null;
 const clientPort = (f: FdInfo) => f.sport;
 const serverPort = (f: FdInfo) => f.dport;
+const UNSET_IP: readonly string[] = ['0.0.0.0', '::'];
+const unsetIp: Unset = (_f, i) => UNSET_IP[i];
+const unsetNet: Unset = (f, i) => (i === 0 ? (f.type === FdType.Ipv4 ? '0.0.0.0' : '::') : undefined);
+const unsetPort: Unset = (_f, i) => (i === 0 ? 0 : undefined);
 
 /** fs.path.*: the paths that filesystem syscalls name, resolved against the process's cwd. */
 function absolute(path: Value, cwd: string | undefined): Value {
@@ -110,17 +123,17 @@ export const FD_FIELDS: FieldDef[] = [
   def('fd.filename', 'string', 'the file name without its directory (files and directories only)', null, () => ({ get: fd((f) => (isFileLike(f) ? filename(f) : null)) })),
   def('fd.dev', 'number', 'device number containing the referenced file', null, () => ({ get: fd((f) => f.dev) })),
   def('fd.ino', 'number', 'inode number of the referenced file', null, () => ({ get: fd((f) => f.ino) })),
-  def('fd.ip', 'ip', 'matches the IP of either the client or the server', null, () => eitherSide(clientIp, serverIp)),
+  def('fd.ip', 'ip', 'matches the IP of either the client or the server', null, () => eitherSide(clientIp, serverIp, unsetIp)),
   def('fd.cip', 'ip', 'client IP address', null, () => ({ get: inet(clientIp) })),
   def('fd.sip', 'ip', 'server IP address', null, () => ({ get: inet(serverIp) })),
   def('fd.lip', 'ip', 'local IP address', null, () => ({ get: local(clientIp, serverIp) })),
   def('fd.rip', 'ip', 'remote IP address', null, () => ({ get: remote(clientIp, serverIp) })),
-  def('fd.port', 'number', 'matches the port of either the client or the server', null, () => eitherSide(clientPort, serverPort)),
+  def('fd.port', 'number', 'matches the port of either the client or the server', null, () => eitherSide(clientPort, serverPort, unsetPort)),
   def('fd.cport', 'number', 'client port', null, () => ({ get: inet(clientPort) })),
   def('fd.sport', 'number', 'server port', null, () => ({ get: inet(serverPort) })),
   def('fd.lport', 'number', 'local port', null, () => ({ get: local(clientPort, serverPort) })),
   def('fd.rport', 'number', 'remote port', null, () => ({ get: remote(clientPort, serverPort) })),
-  def('fd.net', 'net', 'matches the IP network of either the client or the server', null, () => eitherSide(clientIp, serverIp)),
+  def('fd.net', 'net', 'matches the IP network of either the client or the server', null, () => eitherSide(clientIp, serverIp, unsetNet)),
   def('fd.cnet', 'net', 'client IP network', null, () => ({ get: inet(clientIp) })),
   def('fd.snet', 'net', 'server IP network', null, () => ({ get: inet(serverIp) })),
   def('fd.lnet', 'net', 'local IP network', null, () => ({ get: local(clientIp, serverIp) })),

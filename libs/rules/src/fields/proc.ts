@@ -68,12 +68,18 @@ function envLookup(p: ProcessInfo, key: string): Value {
   return null;
 }
 
+/**
+ * -1 is the capture's 'not known' (a thread first seen mid-capture): libsinsp reads it as absent for vpid and vtid
+ * (proc.sid it prints as -1, as sysdig 0.29 shows).
+ */
+const known = (id: number): number | null => (id === -1 ? null : id);
+
 const flag = (bit: number): Accessor => self((p) => (p.flags & bit) !== 0);
 
 export const PROC_FIELDS: FieldDef[] = [
   def('proc.pid', 'number', 'the id of the process generating the event', null, () => ({ get: self((p) => p.pid) })),
   def('proc.ppid', 'number', 'the pid of the parent of the process generating the event', null, () => ({ get: self((p) => p.ppid) })),
-  def('proc.vpid', 'number', 'the id of the process as seen from its own pid namespace', null, () => ({ get: self((p) => p.vpid) })),
+  def('proc.vpid', 'number', 'the id of the process as seen from its own pid namespace', null, () => ({ get: self((p) => known(p.vpid)) })),
   def('proc.sid', 'number', 'the session id of the process', null, () => ({ get: self((p) => p.sid) })),
   def('proc.vpgid', 'number', 'the process group id as seen from its own pid namespace', null, () => ({ get: self((p) => p.vpgid) })),
   def('proc.name', 'string', 'the name (excluding the path) of the executable generating the event', null, () => ({ get: self((p) => p.name) })),
@@ -121,7 +127,7 @@ export const PROC_FIELDS: FieldDef[] = [
 
   def('thread.tid', 'number', 'the id of the thread generating the event', null, () => ({ get: (_b, ev) => ev.tid })),
   def('thread.vtid', 'number', 'the id of the thread as seen from its pid namespace (main threads only)', null, () => ({
-    get: self((p, _b, ev) => (ev.tid === p.pid ? p.vpid : null)),
+    get: self((p, _b, ev) => (ev.tid === p.pid ? known(p.vpid) : null)),
   })),
   def('thread.ismain', 'bool', 'true if the thread is the main one of its process', null, () => ({ get: self((p, _b, ev) => ev.tid === p.pid) })),
   def('thread.cap_permitted', 'string', 'the permitted capabilities set', null, () => ({ get: self((p) => renderCaps(p.capPermitted)) })),
