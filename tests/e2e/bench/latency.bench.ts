@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import type { Alert } from '@peregrine/event';
@@ -47,6 +47,9 @@ async function until(pred: () => boolean, timeoutMs: number, what: string): Prom
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+/** The 1-minute load average: other work on the machine moves these figures a lot. */
+const loadAvg = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
 
 /** VmRSS and VmHWM of a pid in MiB, from /proc/<pid>/status. */
 function rssOf(pid: number): { rss: number; hwm: number } | undefined {
@@ -240,6 +243,7 @@ async function main(): Promise<void> {
     mkdirSync(b.watched);
     const loadBin = join(dir, 'openload');
     execFileSync('cc', ['-O2', '-o', loadBin, join(import.meta.dirname, 'openload.c')]);
+    const loadAvg0 = loadAvg();
     await startPipeline(b);
 
     const warm = await measure(b, 'warmup', WARMUP);
@@ -262,7 +266,8 @@ async function main(): Promise<void> {
     await printCapture(b, 'loaded', counters, (Date.now() - t) / 1000);
     printRss(b, 'after the loaded run');
 
-    console.log(`syscall→alert latency, ${REPS} write-opens each, 4 services + nats-server, real eBPF:`);
+    console.log(`syscall→alert latency, ${REPS} write-opens each, 4 services + nats-server, real eBPF ` +
+      `(load average ${loadAvg0} at start, ${loadAvg()} at end, ${cpus().length} CPUs):`);
     const p50idle = report('idle', idle, REPS);
     const p50loaded = report('loaded', loaded, REPS);
     console.log(`ratio loaded/idle: p50 ${(p50loaded / p50idle).toFixed(2)}x`);
