@@ -97,6 +97,17 @@ describe('capture on the real kernel', { skip }, () => {
     }
   });
 
+  it('reports clone3 flags (glibc starts threads with clone3)', async () => {
+    const child = spawnSync(PY, ['-c', 'import threading; t=threading.Thread(target=lambda: None); t.start(); t.join()']);
+    assert.equal(child.status, 0, String(child.stderr));
+    const ev = await h.find((s) => s.type === 'clone3' && s.proc.pid === child.pid && s.res > 0);
+    const flags = ev.args.flags as number;
+    for (const f of ['CLONE_THREAD', 'CLONE_VM', 'CLONE_FILES', 'CLONE_SIGHAND']) {
+      assert.ok((flags & flagValue('clone_flags', f)!) !== 0, `${f} in ${flags.toString(16)}`);
+    }
+    assert.equal(flags & flagValue('clone_flags', 'CLONE_NEWPID')!, 0);
+  });
+
   it('reports procexit with the exit status, and the signal of a killed process', async () => {
     const exited = spawnSync('/bin/sh', ['-c', 'exit 3']);
     assert.equal(exited.status, 3);

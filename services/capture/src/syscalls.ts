@@ -83,7 +83,7 @@ export const SYSCALLS: readonly SyscallDef[] = [
   def(323, 'userfaultfd', 0),
   def(319, 'memfd_create', 0, str(0)),
   def(56, 'clone', 0),
-  def(435, 'clone3', 0),
+  def(435, 'clone3', 0, fixed(0, 8)), // struct clone_args begins with the u64 flags
   def(57, 'fork', 0),
   def(58, 'vfork', 0),
   def(80, 'chdir', 0, str(0)),

@@ -306,6 +306,8 @@ export class Tracker {
         this.execValues(p, pid, buf.readUInt32LE(off + H.tid));
         v[A.res] = ret;
         if (name === 'clone') v[A.flags] = cloneFlagsToPpm(iarg(0));
+        // the flags libsinsp knows all sit in the low 32 bits (CLONE_CLEAR_SIGHAND and CLONE_INTO_CGROUP are above)
+        if (name === 'clone3' && len0 >= 8) v[A.flags] = cloneFlagsToPpm(buf.readUInt32LE(d0));
         break;
       case 'chdir':
         v[A.path] = str0();
