@@ -97,6 +97,21 @@ describe('capture on the real kernel', { skip }, () => {
     }
   });
 
+  it('names a socket accepted on a unix listener after the listener\'s path', async () => {
+    const path = join(dir, 'listener.sock');
+    const script = `import socket
+srv=socket.socket(socket.AF_UNIX); srv.bind(${JSON.stringify(path)}); srv.listen(1)
+cli=socket.socket(socket.AF_UNIX); cli.connect(${JSON.stringify(path)})
+conn,_=srv.accept(); print(conn.fileno())`;
+    const child = spawnSync(PY, ['-c', script], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    const ev = await h.find((s) => s.type.startsWith('accept') && s.proc.pid === child.pid && s.res >= 0);
+    assert.equal(ev.res, Number(child.stdout.trim()));
+    assert.equal(ev.fd!.num, ev.res);
+    assert.equal(ev.fd!.type, FdType.Unix);
+    assert.equal(ev.fd!.name, path);
+  });
+
   it('reports clone3 flags (glibc starts threads with clone3)', async () => {
     const child = spawnSync(PY, ['-c', 'import threading; t=threading.Thread(target=lambda: None); t.start(); t.join()']);
     assert.equal(child.status, 0, String(child.stderr));

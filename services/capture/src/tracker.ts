@@ -247,6 +247,14 @@ export class Tracker {
             this.table.setFd(p, fd);
           }
         }
+        // an accepted unix socket is named after the listening one's path, as libsinsp names it
+        if ((name === 'accept' || name === 'accept4') && !tuple && ret >= 0 && buf.readUInt16LE(off + S.sk_family) === 1) {
+          const listening = p.fds.get(iarg(0));
+          fd = newFd(ret, FdType.Unix, listening?.type === FdType.Unix ? listening.name : '');
+          fd.role = FdRole.Server;
+          fd.ino = Number(buf.readBigUInt64LE(off + S.ino));
+          this.table.setFd(p, fd);
+        }
         fd ??= prev;
         break;
       }
