@@ -26,6 +26,7 @@ const ALERT_WAIT_MS = 2_000;
 const STRAGGLER_WAIT_MS = 5_000;
 const GAP_MS = 10;
 const RULE = 'Write below monitored directory';
+const CLOCK_TICKS = 100;
 const STAGES = ['capture', 'enrichment', 'evaluation', 'output'] as const;
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -59,6 +60,17 @@ function rssOf(pid: number): { rss: number; hwm: number } | undefined {
     return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
   } catch {
     return undefined;
+  }
+}
+
+/** utime+stime of a pid in seconds, from /proc/<pid>/stat (fields 14 and 15, counted after the command name). */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
   }
 }
 
@@ -188,17 +200,31 @@ function report(label: string, r: RunResult, reps: number): number {
   return percentile(s, 50);
 }
 
-function printRss(b: Bench, when: string): void {
-  const rows: string[] = [];
+/** The host pid of each service (from its `ready` line) and nats-server's. */
+function pids(b: Bench): Array<[string, number | undefined]> {
+  const out: Array<[string, number | undefined]> = [];
   for (const [stage, p] of b.services) {
     const pid = p.logs.find((l) => l.msg === 'ready')?.pid;
-    const m = typeof pid === 'number' ? rssOf(pid) : undefined;
-    rows.push(`${stage} ${m ? `${m.rss.toFixed(0)} MiB (peak ${m.hwm.toFixed(0)})` : '?'}`);
+    out.push([stage, typeof pid === 'number' ? pid : undefined]);
   }
-  const np = b.nats ? natsPid(b.nats.port) : undefined;
-  const m = np !== undefined ? rssOf(np) : undefined;
-  rows.push(`nats-server ${m ? `${m.rss.toFixed(0)} MiB (peak ${m.hwm.toFixed(0)})` : '?'}`);
+  out.push(['nats-server', b.nats ? natsPid(b.nats.port) : undefined]);
+  return out;
+}
+
+function printRss(b: Bench, when: string): void {
+  const rows = pids(b).map(([name, pid]) => {
+    const m = pid !== undefined ? rssOf(pid) : undefined;
+    return `${name} ${m ? `${m.rss.toFixed(0)} MiB (peak ${m.hwm.toFixed(0)})` : '?'}`;
+  });
   console.log(`RSS ${when}: ${rows.join(', ')}`);
+}
+
+/** CPU used per process since `cpuAt` was taken, as % of one CPU: shows which stage saturates under load. */
+const cpuAt = (b: Bench) => pids(b).map(([, pid]) => (pid !== undefined ? cpuSeconds(pid) : NaN));
+function printCpu(b: Bench, run: string, before: number[], seconds: number): void {
+  const now = cpuAt(b);
+  const rows = pids(b).map(([name], i) => `${name} ${(((now[i]! - before[i]!) / seconds) * 100).toFixed(0)}%`);
+  console.log(`CPU during the ${run} run (% of one CPU): ${rows.join(', ')}`);
 }
 
 /** Capture's drop counters from its /metrics (kernel ring full, batches dropped under backpressure). */
@@ -250,16 +276,20 @@ async function main(): Promise<void> {
     if (warm.received === 0) throw new Error('no alert for the warm-up writes: the pipeline does not deliver');
 
     let counters = await captureCounters(b);
+    let cpu = cpuAt(b);
     let t = Date.now();
     const idle = await measure(b, 'idle', REPS);
+    printCpu(b, 'idle', cpu, (Date.now() - t) / 1000);
     await printCapture(b, 'idle', counters, (Date.now() - t) / 1000);
     printRss(b, 'after the idle run');
 
     const load = startLoad(b, loadBin);
     await sleep(2000);
     counters = await captureCounters(b);
+    cpu = cpuAt(b);
     t = Date.now();
     const loaded = await measure(b, 'loaded', REPS);
+    printCpu(b, 'loaded', cpu, (Date.now() - t) / 1000);
     load.child.kill('SIGTERM');
     loaded.loadRate = await load.done;
     b.load = undefined;
