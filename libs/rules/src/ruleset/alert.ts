@@ -47,8 +47,8 @@ export function buildAlert(rule: CompiledRule, batch: EventBatch, ev: SyscallEve
   const message = rule.format.render(batch, ev);
   const outputFields: Alert['output_fields'] = {};
   // Falco adds the prefix's time field to output_fields; ns since the epoch as a JSON number.
-  if (iso8601Prefix) outputFields['evt.time.iso8601'] = Number(ev.ts);
-  else outputFields['evt.time'] = Number(ev.ts);
+  if (iso8601Prefix) outputFields['evt.time.iso8601'] = ev.ts;
+  else outputFields['evt.time'] = ev.ts;
   for (const f of rule.format.fields) {
     const v: unknown = f.get(batch, ev);
     outputFields[f.name] = typeof v === 'bigint' ? Number(v) : v === undefined ? null : (v as string | number | boolean | null);

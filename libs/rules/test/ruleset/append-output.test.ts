@@ -110,7 +110,7 @@ describe('append_output: what an alert carries', () => {
     ]);
     assert.equal(a!.output, `10:36:52.123456789: Notice shell started (shell=bash container=${CONTAINER_ID}) ns=shop pod=web-1 tty=34816`);
     assert.deepEqual(a!.output_fields, {
-      'evt.time': Number(1_795_862_212_123_456_789n),
+      'evt.time': 1_795_862_212_123_456_789n,
       'proc.name': 'bash',
       'container.id': CONTAINER_ID,
       'k8s.ns.name': 'shop',
@@ -123,7 +123,7 @@ describe('append_output: what an alert carries', () => {
     const [a] = alertsFor([{ extra_fields: ['proc.tty', 'container.id', 'k8s.pod.name', 'container.image.tag', { team: 'core' }] }]);
     assert.equal(a!.output, `10:36:52.123456789: Notice shell started (shell=bash container=${CONTAINER_ID})`);
     assert.deepEqual(Object.entries(a!.output_fields), [
-      ['evt.time', Number(1_795_862_212_123_456_789n)],
+      ['evt.time', 1_795_862_212_123_456_789n],
       ['proc.name', 'bash'],
       ['container.id', CONTAINER_ID],
       ['proc.tty', 34816],

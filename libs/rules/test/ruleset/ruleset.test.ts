@@ -57,7 +57,7 @@ describe('ruleset: alerts in Falco JSON shape', () => {
     assert.equal(alert!.output, '10:36:52.123456789: Notice shell started (user=alice shell=bash parent=sshd tty=34816 missing=<NA>)');
     assert.deepEqual(alert!.tags, ['alpha', 'zeta']);
     assert.deepEqual(alert!.output_fields, {
-      'evt.time': Number(1_795_862_212_123_456_789n),
+      'evt.time': 1_795_862_212_123_456_789n,
       'user.name': 'alice',
       'proc.name': 'bash',
       'proc.pname': 'sshd',
