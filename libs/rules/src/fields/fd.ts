@@ -11,6 +11,7 @@ import { basename, dirname } from './render.ts';
 import type { Accessor, FieldDef, NthAccessor, Value } from './types.ts';
 import { argByNames, argText } from './args.ts';
 import { procOf } from './proc.ts';
+import { hostResolver } from '../filter/host-names.ts';
 
 export function fdOf(batch: EventBatch, ev: SyscallEvent): FdInfo | undefined {
   return ev.fd >= 0 ? batch.fds[ev.fd] : undefined;
@@ -50,6 +51,11 @@ const isFileLike = (f: FdInfo) => f.type === FdType.File || f.type === FdType.Di
 const isInet = (f: FdInfo) => f.type === FdType.Ipv4 || f.type === FdType.Ipv6;
 /** Socket fields read only inet sockets with a known address (either side): anything else is absent, as in libsinsp. */
 const inet = (read: (f: FdInfo) => Value): Accessor => fd((f) => (isInet(f) && (f.sip !== '' || f.dip !== '') ? read(f) : null));
+
+const hostName = (ip: Accessor): Accessor => (batch, ev) => {
+  const v = ip(batch, ev);
+  return typeof v === 'string' ? hostResolver.nameOf(v) : null;
+};
 
 const L4_NAMES: Record<number, string> = { 0: 'unknown', 6: 'tcp', 17: 'udp', 1: 'icmp', 255: 'raw' };
 
@@ -138,11 +144,12 @@ export const FD_FIELDS: FieldDef[] = [
   def('fd.snet', 'net', 'server IP network', null, () => ({ get: inet(serverIp) })),
   def('fd.lnet', 'net', 'local IP network', null, () => ({ get: local(clientIp, serverIp) })),
   def('fd.rnet', 'net', 'remote IP network', null, () => ({ get: remote(clientIp, serverIp) })),
-  // Reverse DNS names are not resolved here: absent, as libsinsp leaves them without its DNS cache.
-  def('fd.cip.name', 'string', 'domain name of the client IP (not resolved: always absent)', null, () => ({ get: () => null })),
-  def('fd.sip.name', 'string', 'domain name of the server IP (not resolved: always absent)', null, () => ({ get: () => null })),
-  def('fd.lip.name', 'string', 'domain name of the local IP (not resolved: always absent)', null, () => ({ get: () => null })),
-  def('fd.rip.name', 'string', 'domain name of the remote IP (not resolved: always absent)', null, () => ({ get: () => null })),
+  // Names come from the forward resolution of names written in conditions (filter/host-names.ts), as libsinsp's DNS
+  // manager answers them: an address no condition's name resolves to has no name.
+  def('fd.cip.name', 'string', 'domain name of the client IP, among the names conditions compare it with', null, () => ({ get: hostName(inet(clientIp)) })),
+  def('fd.sip.name', 'string', 'domain name of the server IP, among the names conditions compare it with', null, () => ({ get: hostName(inet(serverIp)) })),
+  def('fd.lip.name', 'string', 'domain name of the local IP, among the names conditions compare it with', null, () => ({ get: hostName(local(clientIp, serverIp)) })),
+  def('fd.rip.name', 'string', 'domain name of the remote IP, among the names conditions compare it with', null, () => ({ get: hostName(remote(clientIp, serverIp)) })),
   def('fd.l4proto', 'string', 'the IP protocol of a socket with an address: tcp, udp, icmp or raw', null, () => ({ get: inet((f) => L4_NAMES[f.l4proto] ?? 'unknown') })),
   def('fd.sockfamily', 'string', "the socket family: 'ip' or 'unix'", null, () => ({ get: fd((f) => (isInet(f) ? 'ip' : f.type === FdType.Unix ? 'unix' : null)) })),
   def('fd.is_server', 'bool', 'true if the process owning this fd is the server endpoint', null, () => ({ get: fd((f) => f.role === FdRole.Server) })),

@@ -4,6 +4,7 @@
  * lists are expanded (recursively, mixed with literals), and the event types the condition can match are computed.
  */
 import type { EventBatch, SyscallEvent } from '@peregrine/event';
+import type { Value } from '../fields/types.ts';
 import { EVENT_TYPES } from '@peregrine/event';
 import type { BinaryCheck, Expr, Pos, RightValue, ValueExpr } from './ast.ts';
 import { checkPlan, existsCheck, fieldCheck, literalCheck, modifierCheck, operatorAllowed } from './checks.ts';
@@ -14,6 +15,7 @@ import { eventTypesOf } from './evttypes.ts';
 import { compileOperand, type Operand } from './operand.ts';
 import { SOURCES } from './parser.ts';
 import { unescapeQuoted } from './escaping.ts';
+import { hostResolver, type HostAddresses, type HostResolver } from './host-names.ts';
 
 export interface CompileEnv {
   macros: ReadonlyMap<string, Expr>;
@@ -21,6 +23,8 @@ export interface CompileEnv {
   lists: ReadonlyMap<string, readonly string[]>;
   /** unknown fields make their check never match instead of failing the compile (Falco's skip-if-unknown-filter) */
   skipUnknownFilter?: boolean;
+  /** resolves the host names of `fd.sip.name = NAME` checks; the process-wide one when absent */
+  hostResolver?: HostResolver;
 }
 
 export interface CompiledFilter {
@@ -32,6 +36,11 @@ export interface CompiledFilter {
 }
 
 const NEVER: Plan = { kind: 'never' };
+/** `fd.sip.name = NAME`: the address field whose value is checked against NAME's addresses. */
+const HOST_NAME_FIELDS: ReadonlyMap<string, string> = new Map([
+  ['fd.sip.name', 'fd.sip'], ['fd.cip.name', 'fd.cip'], ['fd.lip.name', 'fd.lip'], ['fd.rip.name', 'fd.rip'],
+]);
+const HOST_NAME_OPS = new Set(['=', '==', 'in', 'intersects', '!=']);
 const LIST_OPS = new Set(['in', 'intersects', 'pmatch']);
 /** From this many `startswith` alternatives on one field a trie beats checking each (filter-prefix.bench.ts). */
 const PREFIX_TRIE_MIN = 8;
@@ -124,6 +133,8 @@ class Compiler {
   private compileBinary(expr: BinaryCheck): Plan {
     const byType = this.eventTypeTable(expr);
     if (byType) return byType;
+    const byHost = this.hostNameCheck(expr);
+    if (byHost) return byHost;
     return this.withOperand(expr.left, expr.pos, (left) => {
       if (!operatorAllowed(left.type, expr.op)) {
         throw this.error(
@@ -167,6 +178,26 @@ class Compiler {
     const table = new Uint8Array(EVENT_TYPES.length);
     for (const t of EVENT_TYPES) table[t.code] = names.has(t.name) === equal ? 1 : 0;
     return { kind: 'types', table };
+  }
+
+  /**
+   * `fd.sip.name = NAME`, `in`, `!=`: as libsinsp, the names are resolved forward (in the background, see
+   * host-names.ts) and the fd's address is compared with their current addresses. Other operators read the field.
+   */
+  private hostNameCheck(expr: BinaryCheck): Plan | null {
+    const { left, right, op, modifier } = expr;
+    if (left.kind !== 'field' || left.arg !== null || modifier || !HOST_NAME_OPS.has(op)) return null;
+    const ipField = HOST_NAME_FIELDS.get(left.name);
+    if (!ipField || (right.kind !== 'value' && right.kind !== 'list')) return null;
+    const resolver = this.env.hostResolver ?? hostResolver;
+    const hosts: HostAddresses[] = this.values(op, right).map((name) => resolver.watch(name));
+    return this.withOperand({ ...left, name: ipField }, expr.pos, (ip) => {
+      const resolved = (v: NonNullable<Value>) => {
+        for (let i = 0; i < hosts.length; i++) if (hosts[i]!.addresses.has(v as string)) return true;
+        return false;
+      };
+      return checkPlan(ip, op === '!=' ? (v) => !resolved(v) : resolved);
+    });
   }
 
   /** Resolves the left side, turning a field error into a positioned one (or a never-matching check). */
