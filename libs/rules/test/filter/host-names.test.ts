@@ -9,6 +9,10 @@ import { compileCondition } from '../../src/filter/compiler.ts';
 import { HostResolver, type HostLookup } from '../../src/filter/host-names.ts';
 import { parseCondition } from '../../src/filter/parser.ts';
 import { BatchBuilder } from '../ruleset/batch-builder.ts';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { readCapture, replayBatches } from '@peregrine/scap';
+import { SCAP_DIR } from '../../../../tests/support/shared.ts';
 
 const API = 'kubernetes.default.svc.cluster.local';
 
@@ -149,5 +153,18 @@ describe('host names in conditions resolve forward', () => {
     assert.equal(f.match(loopback.batch, loopback.ev), true);
     const remote = connectTo('93.184.216.34');
     assert.equal(f.match(remote.batch, remote.ev), false);
+  });
+
+  test('over a real capture, fd.sip.name=localhost selects the loopback connect sysdig selects', async () => {
+    const file = join(SCAP_DIR, 'falco-connect_localhost.scap');
+    const cond = 'fd.sip.name=localhost';
+    const want = execFileSync('sysdig', ['-r', file, '-p', '%evt.num', cond], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    assert.ok(want.length > 0, 'sysdig selects the connect');
+    const resolver = new HostResolver(undefined, 0);
+    const f = compile(cond, resolver);
+    await resolver.settled();
+    const got: number[] = [];
+    for (const b of replayBatches(readCapture(file))) for (const ev of b.events) if (f.match(b, ev)) got.push(ev.num);
+    assert.deepEqual(got, want);
   });
 });
