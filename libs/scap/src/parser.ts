@@ -94,6 +94,8 @@ export class Parser {
   private batch: EventBatch;
   private containerIdx = new Map<string, number>();
   private readonly containerByCgroups = new Map<string, string>();
+  private readonly exitArgs: ArgValue[] = [];
+  private readonly scratchEvent: SyscallEvent = { num: 0, ts: 0n, type: 0, dir: 0, cpu: 0, tid: 0, proc: NO_REF, fd: NO_REF, res: 0, args: [] };
   /** container events before the first other event are part of the initial state: counted, not shown */
   private sawEvent = false;
   private readonly unknownTypes = new Map<number, number>();
@@ -174,7 +176,9 @@ export class Parser {
     this.sawEvent = true;
     if (HIDDEN.has(name)) return null;
     c.params();
-    const args: ArgValue[] = new Array(m.argCount).fill(null);
+    // an exit decoded for the state only is read by its handler and dropped: its arguments go in a reused array
+    // (enter arguments stay with the thread for the exit, so they get their own)
+    const args: ArgValue[] = need === 1 && m.dir === 1 ? this.scratchArgs(m.argCount) : new Array(m.argCount).fill(null);
     const data = c.data;
     const slots = need === 1 ? m.stateSlots : m.slots;
     for (let i = 0; i < c.nparams && i < slots.length; i++) {
@@ -214,7 +218,11 @@ export class Parser {
     const wanted = !this.wantedCodes || this.wantedCodes[code] === 1;
     // the bigint timestamp only for events that leave, and for clones (the child's start time)
     const ts = wanted || m?.handler === cloneExit ? c.ts : 0n;
-    const ev: SyscallEvent = { num: this.num, ts, type: code, dir, cpu: c.cpu, tid: c.tid, proc: NO_REF, fd: NO_REF, res, args };
+    // no handler keeps the event itself: one that does not leave is a reused object
+    const ev = wanted ? { num: this.num, ts, type: code, dir, cpu: c.cpu, tid: c.tid, proc: NO_REF, fd: NO_REF, res, args } : this.scratchEvent;
+    if (!wanted) {
+      ev.num = this.num; ev.ts = ts; ev.type = code; ev.dir = dir; ev.cpu = c.cpu; ev.tid = c.tid; ev.res = res; ev.args = args;
+    }
     let fd: FdState | undefined;
     if (t) {
       if (m && m.flags & EventFlag.UsesFd) {
@@ -242,6 +250,12 @@ export class Parser {
       this.knownTid = Number.NaN;
     }
     return wanted && b.events.length >= this.opts.batchSize ? this.cut() : null;
+  }
+
+  private scratchArgs(n: number): ArgValue[] {
+    const a = this.exitArgs;
+    a.length = n;
+    return a.fill(null);
   }
 
   /** libsinsp makes a thread for an unknown tid on syscall events, not for the scheduler/tracepoint ones. */
