@@ -264,6 +264,10 @@ async function main(): Promise<void> {
   // A crash of this process must not leave detached services or the load behind.
   const killAll = () => { b.load?.kill('SIGKILL'); for (const p of b.services.values()) p.kill(); };
   process.once('exit', killAll);
+  // The services run in their own process groups, so ^C reaches only this process: take them down with it.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { killAll(); void b.nats?.dispose().finally(() => { rmSync(dir, { recursive: true, force: true }); process.exit(130); }); });
+  }
   let failed = false;
   try {
     mkdirSync(b.watched);
