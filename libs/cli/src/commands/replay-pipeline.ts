@@ -3,12 +3,13 @@
  * (enrichment when configured, evaluation, output), on the in-memory bus or on NATS with --nats. Alerts go where
  * the output stage sends them (stdout by default); the process exits once everything replayed has drained.
  */
-import { DEFAULT_NATS_URL, MemoryBus, NatsBus, parseNatsConfig, parseStreamsConfig, type Bus } from '@peregrine/bus';
+import { MemoryBus, type Bus } from '@peregrine/bus';
 import {
   ConfigError, Host, StageLoadError, createLogger, loadConfig, loadStage, nextBatchStage, parsePipeline, stageConfig,
   type HostedStage, type LoadedConfig,
 } from '@peregrine/runtime';
 import { replaySource, type ReplaySummary } from '@peregrine/scap';
+import { applyRulesOverride, connectNats } from './pipeline-setup.ts';
 
 export interface ReplayPipelineArgs {
   rules: string[];
@@ -16,10 +17,8 @@ export interface ReplayPipelineArgs {
   nats: string | undefined;
 }
 
-async function connectBus(args: ReplayPipelineArgs, cfg: LoadedConfig): Promise<Bus> {
-  if (!args.nats) return new MemoryBus();
-  const natsTree = { ...(cfg.tree.nats as Record<string, unknown> | undefined), servers: args.nats ?? DEFAULT_NATS_URL };
-  return NatsBus.connect(parseNatsConfig(natsTree), parseStreamsConfig(cfg.tree.streams));
+function connectBus(args: ReplayPipelineArgs, cfg: LoadedConfig): Promise<Bus> {
+  return args.nats ? connectNats(cfg, args.nats) : Promise.resolve(new MemoryBus());
 }
 
 export async function runReplayPipeline(file: string, args: ReplayPipelineArgs): Promise<number> {
@@ -29,10 +28,7 @@ export async function runReplayPipeline(file: string, args: ReplayPipelineArgs):
   let bus: Bus;
   try {
     cfg = loadConfig(args.config);
-    if (args.rules.length > 0) {
-      const all = (cfg.tree.stages ??= {}) as Record<string, Record<string, unknown>>;
-      all.evaluation = { ...all.evaluation, rules: args.rules };
-    }
+    applyRulesOverride(cfg, args.rules);
     const pipeline = parsePipeline(cfg.tree.pipeline, cfg.file);
     for (const e of pipeline) {
       const stage = e.name === 'capture'
@@ -50,7 +46,9 @@ export async function runReplayPipeline(file: string, args: ReplayPipelineArgs):
     throw e;
   }
   const logger = createLogger({ level: cfg.logLevel, fields: { node: cfg.node } });
-  const host = new Host({ bus, node: cfg.node, stages, settings: cfg.runtime, logger, http: null, keepTrace: () => false });
+  const host = new Host({
+    bus, node: cfg.node, stages, settings: cfg.runtime, logger, http: null, alertSubjectTemplate: cfg.alertSubjectTemplate, keepTrace: () => false,
+  });
   try {
     await host.start();
     await host.sourcesDone();

@@ -4,12 +4,13 @@
  * containing `ready` goes to stderr once every stage is subscribed; SIGTERM/SIGINT drain and exit 0.
  */
 import type { Alert } from '@peregrine/event';
-import { DEFAULT_NATS_URL, MemoryBus, NatsBus, encodeAlert, parseNatsConfig, parseStreamsConfig, type Bus } from '@peregrine/bus';
+import { MemoryBus, encodeAlert, type Bus } from '@peregrine/bus';
 import {
   ConfigError, Host, StageLoadError, createLogger, findStage, loadConfig, loadStage, nextBatchStage, parsePipeline,
   stageConfig, type AlertStage, type HostedStage, type LoadedConfig, type PipelineEntry,
 } from '@peregrine/runtime';
 import { startTelemetry, TelemetryConfigError, type Telemetry } from '@peregrine/telemetry';
+import { applyRulesOverride, connectNats } from './pipeline-setup.ts';
 
 const USAGE = `usage: peregrine run --all | STAGE… [--rules FILE…] [--config FILE] [--nats URL]`;
 
@@ -91,12 +92,8 @@ async function hostedStages(cfg: LoadedConfig, pipeline: PipelineEntry[], names:
   return out;
 }
 
-async function connectBus(args: RunArgs, cfg: LoadedConfig): Promise<Bus> {
-  if (args.all) return new MemoryBus();
-  const natsTree = { ...(cfg.tree.nats as Record<string, unknown> | undefined) };
-  if (args.nats) natsTree.servers = args.nats;
-  else if (natsTree.servers === undefined && natsTree.url === undefined) natsTree.servers = process.env.NATS_URL ?? DEFAULT_NATS_URL;
-  return NatsBus.connect(parseNatsConfig(natsTree), parseStreamsConfig(cfg.tree.streams), cfg.alertSubjectTemplate);
+function connectBus(args: RunArgs, cfg: LoadedConfig): Promise<Bus> {
+  return args.all ? Promise.resolve(new MemoryBus()) : connectNats(cfg, args.nats);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -114,10 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   let bus: Bus;
   try {
     cfg = loadConfig(args.config);
-    if (args.rules.length > 0) {
-      const all = (cfg.tree.stages ??= {}) as Record<string, Record<string, unknown>>;
-      all.evaluation = { ...all.evaluation, rules: args.rules };
-    }
+    applyRulesOverride(cfg, args.rules);
     const pipeline = parsePipeline(cfg.tree.pipeline, cfg.file);
     const names = args.all ? pipeline.map((e) => e.name) : args.stages;
     telemetry = startTelemetry({ serviceName: `peregrine-${args.all ? 'all' : names.join('-')}`, sampleRatio: cfg.sampleRatio });
