@@ -23,6 +23,7 @@ export {
 // The condition language: parser, compiler, fields, output formats
 export { parseCondition, MAX_DEPTH } from './filter/parser.ts';
 export { compileCondition, type CompiledFilter, type CompileEnv } from './filter/compiler.ts';
+export { HostResolver, hostResolver, systemLookup, type HostLookup } from './filter/host-names.ts';
 export type { Expr, Pos, BinaryOperator, UnaryOperator, TransformerName, Modifier } from './filter/ast.ts';
 export {
   FilterSyntaxError, FilterCompileError, FormatError, FieldError, type ConditionError, type Origin,

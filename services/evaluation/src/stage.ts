@@ -8,10 +8,13 @@
 import type { Alert, EventBatch } from '@peregrine/event';
 import type { BatchStage, HandlerContext, Logger, StageInit } from '@peregrine/runtime';
 import { EVENT_TYPES_REQUEST, RULES_RELOADED } from '@peregrine/bus';
-import { RulesLoadError, RulesReloader, formatDiagnostic, type Ruleset } from '@peregrine/rules';
+import { RulesLoadError, RulesReloader, formatDiagnostic, hostResolver, type Ruleset } from '@peregrine/rules';
 import { parseEvaluationConfig, type EvaluationConfig } from './config.ts';
 
 type Counter = ReturnType<StageInit['metrics']['counter']>;
+
+/** How long init waits for the first answers to host names named in conditions. */
+const HOST_NAMES_WAIT_MS = 2000;
 
 /** The payload of EVENT_TYPES_REQUEST replies and RULES_RELOADED messages (JSON: control traffic only). */
 export interface EventTypesMessage {
@@ -40,6 +43,9 @@ export class EvaluationStage implements BatchStage {
     this.failures = init.metrics.counter('peregrine_evaluation_failures_total', 'Events whose evaluation threw (malformed records)');
     const reloads = init.metrics.counter('peregrine_rules_reloads_total', 'Successful rules reloads');
     this.reloader = await this.startReloader(init, config, reloads);
+    // Host names in conditions (fd.sip.name = …) resolve in the background; give the first answers a moment so the
+    // first events already compare against them, but never hold the stage on a slow resolver.
+    await Promise.race([hostResolver.settled(), new Promise((r) => setTimeout(r, HOST_NAMES_WAIT_MS).unref())]);
     const ruleset = this.reloader.current;
     for (const d of ruleset.diagnostics) this.logger.warn('rules warning', { warning: formatDiagnostic(d) });
     this.logger.info('rules loaded', { files: config.rules, rules: ruleset.activeRules.length, eventTypes: ruleset.eventTypes()?.length ?? 'all' });

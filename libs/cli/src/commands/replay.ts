@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { writeSync } from 'node:fs';
-import { compileCondition, compileFormat, parseCondition, type CompiledFilter, type CompiledFormat } from '@peregrine/rules';
+import { compileCondition, compileFormat, hostResolver, parseCondition, type CompiledFilter, type CompiledFormat } from '@peregrine/rules';
 import type { EventBatch } from '@peregrine/event';
 import { readCapture, replayBatches, ScapError } from '@peregrine/scap';
 
@@ -89,7 +89,7 @@ export function* linesOf(batches: Iterator<EventBatch, { error: ScapError | null
   }
 }
 
-function printEvents(file: string, filter: string, format: string): number {
+async function printEvents(file: string, filter: string, format: string): Promise<number> {
   let plan: PrintPlan;
   try {
     plan = printPlan(filter, format);
@@ -97,6 +97,8 @@ function printEvents(file: string, filter: string, format: string): number {
     process.stderr.write(`peregrine replay: ${(e as Error).message}\n`);
     return 2;
   }
+  // As libsinsp does, host names in the filter (fd.sip.name = …) are resolved before the first event is read.
+  await hostResolver.settled();
   let out = '';
   try {
     const lines = printLines(file, plan);
