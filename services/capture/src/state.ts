@@ -3,25 +3,14 @@
  * One ProcState per process (tgid); threads share it, as they share their fd table. Records are mutable; `version`
  * changes whenever a field a batch record copies changes, so a batch can tell when it needs a new record.
  */
-import { FdRole, FdType, L4Proto } from '@peregrine/event';
+import { FdRole, FdType, L4Proto, type FdInfo } from '@peregrine/event';
 import type { ContainerRef } from './container-id.ts';
 
 let nextVersion = 1;
 export const bump = (): number => nextVersion++;
 
-export interface FdState {
-  num: number;
-  type: FdType;
-  name: string;
-  openFlags: number;
-  dev: number;
-  ino: number;
-  l4proto: L4Proto;
-  sip: string;
-  sport: number;
-  dip: string;
-  dport: number;
-  role: FdRole;
+/** An fd as the event model describes it, plus when it last changed and where the batcher last wrote it. */
+export interface FdState extends FdInfo {
   version: number;
   /** batch bookkeeping (batcher.ts): the batch and index this state was last written to */
   batchSeq: number;
