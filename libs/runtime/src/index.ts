@@ -8,7 +8,7 @@ export { applyEnvOverrides, loadConfig, readConfigFile, stageConfig } from './co
 export type { ConfigTree, HttpSettings, LoadedConfig, RuntimeSettings } from './config.ts';
 export { createLogger, LogRateLimiter, LOG_LEVELS } from './logger.ts';
 export type { LogLevel, LogSink } from './logger.ts';
-export { HostMetrics } from './metrics.ts';
+export { HostMetrics, stageMetricsOn } from './metrics.ts';
 export { BUILTIN_STAGES, DEFAULT_PIPELINE, findStage, moduleSpecifier, nextBatchStage, parsePipeline } from './pipeline.ts';
 export type { BuiltinStage, PipelineEntry } from './pipeline.ts';
 export { loadStage } from './loader.ts';

@@ -43,16 +43,20 @@ export class HostMetrics {
 
   /** What a stage gets as StageInit.metrics: metrics registered on the same registry (one per name). */
   forStage(): StageMetrics {
-    const registry = this.registry;
-    return {
-      counter(name, help, labelNames = []) {
-        const m = (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
-        return { inc: (labels, n = 1) => (labels ? m.inc(labels, n) : m.inc(n)) };
-      },
-      gauge(name, help, labelNames = []) {
-        const m = (registry.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
-        return { set: (value, labels) => (labels ? m.set(labels, value) : m.set(value)) };
-      },
-    };
+    return stageMetricsOn(this.registry);
   }
+}
+
+/** StageInit.metrics over a prom-client registry: a metric asked for twice by name is the same metric. */
+export function stageMetricsOn(registry: Registry): StageMetrics {
+  return {
+    counter(name, help, labelNames = []) {
+      const m = (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+      return { inc: (labels, n = 1) => (labels ? m.inc(labels, n) : m.inc(n)) };
+    },
+    gauge(name, help, labelNames = []) {
+      const m = (registry.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
+      return { set: (value, labels) => (labels ? m.set(labels, value) : m.set(value)) };
+    },
+  };
 }

@@ -2,20 +2,10 @@
  * What a metadata source knows about one container, and the contract every source implements. Sources (the
  * Kubernetes API, the CRI socket, the central NATS bucket) push into a sink; the stage reads the merged view.
  */
-import type { ContainerMount, K8sInfo } from '@peregrine/event';
+import type { ContainerInfo } from '@peregrine/event';
 
-export interface ContainerMeta {
-  name: string;
-  image: string;
-  imageRepository: string;
-  imageTag: string;
-  imageDigest: string;
-  imageId: string;
-  privileged: boolean | null;
-  mounts: ContainerMount[];
-  /** ns since the epoch, 0n when unknown */
-  startTs: bigint;
-  k8s: K8sInfo | null;
+/** A container record as a source knows it: the event model's, less what capture owns (id, type, state). */
+export interface ContainerMeta extends Omit<ContainerInfo, 'id' | 'type' | 'metadata'> {
   /** The container has terminated: its entry is evicted after the grace period. */
   exited: boolean;
 }

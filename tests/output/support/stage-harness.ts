@@ -3,11 +3,11 @@
  * control channel from the caller) and a HandlerContext whose span is a real SDK span, so tests can check
  * the parent/child links of response spans.
  */
-import { Registry, Counter, Gauge } from 'prom-client';
+import { Registry } from 'prom-client';
 import { trace, type Span } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Alert } from '@peregrine/event';
-import type { ControlChannel, HandlerContext, Logger, StageInit, StageMetrics } from '@peregrine/runtime';
+import { stageMetricsOn, type ControlChannel, type HandlerContext, type Logger, type StageInit } from '@peregrine/runtime';
 
 export interface LogRecord { level: string; msg: string; fields?: Record<string, unknown> }
 
@@ -15,19 +15,6 @@ export const spans = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 trace.setGlobalTracerProvider(provider);
 const tracer = provider.getTracer('test-host');
-
-export function metricsOn(registry: Registry): StageMetrics {
-  return {
-    counter(name, help, labelNames = []) {
-      const m = (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
-      return { inc: (labels, n = 1) => (labels ? m.inc(labels, n) : m.inc(n)) };
-    },
-    gauge(name, help, labelNames = []) {
-      const m = (registry.getSingleMetric(name) as Gauge<string> | undefined) ?? new Gauge({ name, help, labelNames, registers: [registry] });
-      return { set: (value, labels) => (labels ? m.set(labels, value) : m.set(value)) };
-    },
-  };
-}
 
 export function makeInit(config: Record<string, unknown>, control: ControlChannel, node = 'node-a') {
   const registry = new Registry();
@@ -38,7 +25,7 @@ export function makeInit(config: Record<string, unknown>, control: ControlChanne
     warn: (msg, fields) => { logs.push({ level: 'warn', msg, fields }); },
     error: (msg, fields) => { logs.push({ level: 'error', msg, fields }); },
   };
-  const init: StageInit = { node, config, logger, control, metrics: metricsOn(registry) };
+  const init: StageInit = { node, config, logger, control, metrics: stageMetricsOn(registry) };
   return { init, registry, logs };
 }
 
