@@ -249,7 +249,9 @@ export class EventCursor {
       if (p + hdrLen > bodyEnd) throw new ScapError('corrupt', at, 'event block too short for its header', null, blockType);
       this.tsLo = u32(data, p);
       this.tsHi = u32(data, p + 4);
-      this.tid = u32(data, p + 8) + (u32(data, p + 12) | 0) * 0x100000000;
+      // most tids fit 32 bits: kept a small integer, not a double (a double field boxes on every read until optimized)
+      const tidHi = u32(data, p + 12) | 0;
+      this.tid = tidHi === 0 ? u32(data, p + 8) : u32(data, p + 8) + tidHi * 0x100000000;
       const evLen = u32(data, p + 16);
       this.type = data[p + 20]! | (data[p + 21]! << 8);
       this.evEnd = p + evLen;

@@ -72,6 +72,8 @@ function mappings(): (EventMapping | undefined)[] {
   return MAPPINGS;
 }
 const GENERIC_CODES = new Map(EVENT_TYPES.map((t) => [t.name, t.code]));
+/** the most arguments any event type has */
+const MAX_ARGS = Math.max(...EVENT_TYPES.flatMap((t) => [t.enter.length, t.exit.length]));
 /** per libscap syscall id: the event type code a generic event with that id becomes, or -1 (not shown) */
 const SYSCALL_CODES = Int32Array.from(SYSCALL_NAMES, (name) => GENERIC_CODES.get(name) ?? -1);
 
@@ -94,7 +96,8 @@ export class Parser {
   private batch: EventBatch;
   private containerIdx = new Map<string, number>();
   private readonly containerByCgroups = new Map<string, string>();
-  private readonly exitArgs: ArgValue[] = [];
+  /** per argument count, the array an exit decoded for the state only reuses (all made up front: one shape) */
+  private readonly exitArgs: ArgValue[][] = Array.from({ length: MAX_ARGS + 1 }, (_, n) => new Array<ArgValue>(n).fill(null));
   private readonly scratchEvent: SyscallEvent = { num: 0, ts: 0n, type: 0, dir: 0, cpu: 0, tid: 0, proc: NO_REF, fd: NO_REF, res: 0, args: [] };
   /** container events before the first other event are part of the initial state: counted, not shown */
   private sawEvent = false;
@@ -253,9 +256,7 @@ export class Parser {
   }
 
   private scratchArgs(n: number): ArgValue[] {
-    const a = this.exitArgs;
-    a.length = n;
-    return a.fill(null);
+    return this.exitArgs[n]!.fill(null);
   }
 
   /** libsinsp makes a thread for an unknown tid on syscall events, not for the scheduler/tracepoint ones. */
