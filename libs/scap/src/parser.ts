@@ -36,6 +36,9 @@ interface EventMapping {
   resFromFirst: boolean;
   flags: number;
   handler: Handler | undefined;
+  /** an internal event libsinsp counts but does not show */
+  hidden: boolean;
+  isContainer: boolean;
 }
 
 type Handler = (p: Parser, t: ThreadState, ev: SyscallEvent) => FdState | undefined;
@@ -62,7 +65,7 @@ function buildMapping(id: number): EventMapping | undefined {
   return {
     code: type.code, dir, slots, stateSlots, types: info.types, argCount: params.length, stringArray,
     resFromFirst: dir === 1 && ['errno', 'fd', 'pid'].includes(info.types[0] ?? ''),
-    flags: type.flags, handler: HANDLERS[info.name]?.[dir],
+    flags: type.flags, handler: HANDLERS[info.name]?.[dir], hidden: HIDDEN.has(info.name), isContainer: info.name === CONTAINER,
   };
 }
 
@@ -165,19 +168,18 @@ export class Parser {
       this.sawEvent = true;
       return null;
     }
-    const m = mappings()[type];
+    const m = this.maps[type];
     if (!m) {
       this.unknownTypes.set(type, (this.unknownTypes.get(type) ?? 0) + 1);
       return null;
     }
-    const name = EVENT_TYPES[m.code]!.name;
-    if (name === CONTAINER) {
+    if (m.isContainer) {
       const id = this.containerEvent(c);
       if (!this.sawEvent) return null;
       if (id) this.containerThread(id);
     }
     this.sawEvent = true;
-    if (HIDDEN.has(name)) return null;
+    if (m.hidden) return null;
     c.params();
     // an exit decoded for the state only is read by its handler and dropped: its arguments go in a reused array
     // (enter arguments stay with the thread for the exit, so they get their own)

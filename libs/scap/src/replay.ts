@@ -81,27 +81,37 @@ export function* replayBatches(capture: Capture, opts: ReplayOptions = {}): Gene
     node: opts.node ?? 'replay', batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE, eventTypes: opts.eventTypes ?? null,
   });
   const cursor = new EventCursor(capture);
+  const reading: ReadState = { error: null };
   let batches = 0;
-  let error: ScapError | null = null;
-  for (;;) {
-    let more: boolean;
-    try {
-      more = cursor.next();
-    } catch (e) {
-      if (!(e instanceof ScapError)) throw e;
-      error = e;
-      more = false;
-    }
-    if (!more) break;
-    const full = parser.step(cursor);
-    if (full) {
-      batches++;
-      yield full;
-    }
+  for (let full = nextBatch(parser, cursor, reading); full; full = nextBatch(parser, cursor, reading)) {
+    batches++;
+    yield full;
   }
   if (parser.pending() > 0) {
     batches++;
     yield parser.cut();
   }
-  return { events: parser.num, batches, error };
+  return { events: parser.num, batches, error: reading.error };
+}
+
+interface ReadState {
+  error: ScapError | null;
+}
+
+/**
+ * Steps through events until a batch is full (returned) or reading stops (null, a bad block's error in `reading`).
+ * The per-event loop lives in this plain function rather than the generator, so it is optimized while it runs.
+ */
+function nextBatch(parser: Parser, cursor: EventCursor, reading: ReadState): EventBatch | null {
+  for (;;) {
+    try {
+      if (!cursor.next()) return null;
+    } catch (e) {
+      if (!(e instanceof ScapError)) throw e;
+      reading.error = e;
+      return null;
+    }
+    const full = parser.step(cursor);
+    if (full) return full;
+  }
 }
