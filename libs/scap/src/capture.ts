@@ -42,6 +42,8 @@ export interface CaptureWindow {
 }
 
 const BLOCK_OVERHEAD = 12;
+/** a few hundred events: enough calls for the cursor to have collected feedback, far fewer than optimizing it takes */
+const PRIMING_BYTES = 16384;
 
 /** Little-endian u32 without Buffer's argument checks (the caller has checked the bounds): the per-event hot path. */
 function u32(b: Buffer, p: number): number {
@@ -157,7 +159,9 @@ export class EventCursor {
   constructor(readonly capture: Capture) {
     this.pos = capture.eventsAt;
     this.data = capture.data;
-    this.limit = capture.data.length;
+    // a windowed cursor stops early in the head it was given, so its first refill runs (and leaves its type
+    // feedback) before the event loop is optimized, instead of deoptimizing it at the first window boundary
+    this.limit = capture.window ? Math.min(capture.eventsAt + PRIMING_BYTES, capture.data.length) : capture.data.length;
   }
 
   get ts(): bigint {
@@ -203,25 +207,33 @@ export class EventCursor {
     for (;;) {
       const data = this.data;
       const size = this.limit;
-      if (this.pos >= size) {
-        if (this.refill(this.pos, 1)) continue;
-        this.done = true;
-        if (this.capture.streamError) throw this.capture.streamError;
-        return false;
-      }
       const at = this.pos;
-      if (at + 8 > size) {
-        if (this.refill(at, 8)) continue;
-        throw new ScapError('truncated', at, 'file ends inside a block header');
+      // how many bytes from `at` the window lacks: none, the block header's, or the whole block's
+      let short = 0;
+      let blockType = 0;
+      let len = 0;
+      if (at >= size) {
+        short = 1;
+      } else if (at + 8 > size) {
+        short = 8;
+      } else {
+        blockType = u32(data, at);
+        len = u32(data, at + 4);
+        if (len < BLOCK_OVERHEAD || (len & 3) !== 0) throw new ScapError('corrupt', at, `invalid block length ${len}`, null, blockType);
+        if (at + len > size) short = len;
       }
-      const blockType = u32(data, at);
-      const len = u32(data, at + 4);
-      const end = at + len;
-      if (len < BLOCK_OVERHEAD || (len & 3) !== 0) throw new ScapError('corrupt', at, `invalid block length ${len}`, null, blockType);
-      if (end > size) {
-        if (this.refill(at, len)) continue;
+      if (short > 0) {
+        // one refill call for all three cases, so the first refill gives it the feedback the optimized loop uses
+        if (this.refill(at, short)) continue;
+        if (at >= size) {
+          this.done = true;
+          if (this.capture.streamError) throw this.capture.streamError;
+          return false;
+        }
+        if (len === 0) throw new ScapError('truncated', at, 'file ends inside a block header');
         throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
       }
+      const end = at + len;
       const trailer = u32(data, end - 4);
       if (trailer !== len) throw new ScapError('corrupt', end - 4, `block trailer ${trailer} does not match length ${len}`, null, blockType);
       this.pos = end;
