@@ -111,24 +111,35 @@ export function splitNul(b: Uint8Array): string[] {
 }
 
 /** Canonical IPv6 text (RFC 5952), with IPv4-mapped addresses as ::ffff:a.b.c.d. */
-export function ipv6String(b: Uint8Array): string {
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((b[i]! << 8) | b[i + 1]!);
-  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
-    return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  }
+export function ipv6String(b: Uint8Array, at = 0): string {
+  // read in place: no word array, copies or callbacks for an address decoded per event
+  let mapped = b[at + 10] === 0xff && b[at + 11] === 0xff;
+  for (let i = 0; mapped && i < 10; i++) if (b[at + i] !== 0) mapped = false;
+  if (mapped) return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+  // the longest run of two or more zero words (the first of equal ones) is written "::"
   let bestStart = -1;
   let bestLen = 0;
   for (let i = 0; i < 8;) {
-    if (words[i] !== 0) { i++; continue; }
+    if (ipv6Word(b, at, i) !== 0) { i++; continue; }
     let j = i;
-    while (j < 8 && words[j] === 0) j++;
+    while (j < 8 && ipv6Word(b, at, j) === 0) j++;
     if (j - i > bestLen && j - i > 1) { bestStart = i; bestLen = j - i; }
     i = j;
   }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      out += '::';
+      i += bestLen - 1;
+    } else {
+      out += (out === '' || out.endsWith(':') ? '' : ':') + ipv6Word(b, at, i).toString(16);
+    }
+  }
+  return out;
+}
+
+function ipv6Word(b: Uint8Array, at: number, i: number): number {
+  return (b[at + 2 * i]! << 8) | b[at + 2 * i + 1]!;
 }
 
 export function parseProcList(c: Cursor, out: Map<number, ScapThreadEntry>): void {

@@ -51,7 +51,7 @@ export function decodeSockAddr(b: Buffer, p: number, len: number): SockAddr | nu
     return { family: SocketFamily.Inet, addr: ipv4At(b, p + 1), port: b.readUInt16LE(p + 5) };
   }
   if (family === SocketFamily.Inet6 && len >= 19) {
-    return { family: SocketFamily.Inet6, addr: ipv6String(b.subarray(p + 1, p + 17)), port: b.readUInt16LE(p + 17) };
+    return { family: SocketFamily.Inet6, addr: ipv6String(b, p + 1), port: b.readUInt16LE(p + 17) };
   }
   if (family === SocketFamily.Unix) return { family: SocketFamily.Unix, addr: str(b, p + 1, len - 1), port: 0 };
   return { family: family as SocketFamily, addr: '', port: 0 };
@@ -69,8 +69,8 @@ export function decodeSockTuple(b: Buffer, p: number, len: number): SockTuple | 
   }
   if (family === SocketFamily.Inet6 && len >= 37) {
     return {
-      family: SocketFamily.Inet6, sip: ipv6String(b.subarray(p + 1, p + 17)), sport: b.readUInt16LE(p + 17),
-      dip: ipv6String(b.subarray(p + 19, p + 35)), dport: b.readUInt16LE(p + 35),
+      family: SocketFamily.Inet6, sip: ipv6String(b, p + 1), sport: b.readUInt16LE(p + 17),
+      dip: ipv6String(b, p + 19), dport: b.readUInt16LE(p + 35),
     };
   }
   if (family === SocketFamily.Unix && len >= 17) {
@@ -122,7 +122,7 @@ export function decodeParam(b: Buffer, p: number, len: number, type: ScapType, s
     case 'ipv4addr':
       return len >= 4 ? ipv4At(b, p) : null;
     case 'ipv6addr':
-      return len >= 16 ? ipv6String(b.subarray(p, p + 16)) : null;
+      return len >= 16 ? ipv6String(b, p) : null;
     case 'double':
       return len === 8 ? b.readDoubleLE(p) : null;
     default:
