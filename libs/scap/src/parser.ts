@@ -181,9 +181,10 @@ export class Parser {
     this.sawEvent = true;
     if (m.hidden) return null;
     c.params();
-    // an exit decoded for the state only is read by its handler and dropped: its arguments go in a reused array
-    // (enter arguments stay with the thread for the exit, so they get their own)
-    const args: ArgValue[] = need === 1 && m.dir === 1 ? this.scratchArgs(m.argCount) : new Array(m.argCount).fill(null);
+    // an event decoded for the state only is not kept: an exit's arguments are read by its handler and dropped, an
+    // enter's stay with its thread until the thread's next enter, so each goes in a reused array
+    const args: ArgValue[] = need === 2 ? new Array(m.argCount).fill(null)
+      : m.dir === 1 ? this.scratchArgs(m.argCount) : this.stateEnterArgs(c.tid, m.argCount);
     const data = c.data;
     const slots = need === 1 ? m.stateSlots : m.slots;
     for (let i = 0; i < c.nparams && i < slots.length; i++) {
@@ -261,6 +262,14 @@ export class Parser {
     return this.exitArgs[n]!.fill(null);
   }
 
+  /** The thread's own reused enter array (all MAX_ARGS long: handlers index it by the event type's positions). */
+  private stateEnterArgs(tid: number, n: number): ArgValue[] {
+    const t = this.threads.get(tid);
+    if (!t) return new Array<ArgValue>(n).fill(null);
+    const a = (t.stateEnterArgs ??= new Array<ArgValue>(MAX_ARGS).fill(null)) as ArgValue[];
+    return a.fill(null);
+  }
+
   /** libsinsp makes a thread for an unknown tid on syscall events, not for the scheduler/tracepoint ones. */
   private makesThread(tid: number, code: number, m: EventMapping | undefined): boolean {
     return tid > 0 && m?.handler !== cloneExit && !NO_THREAD.has(EVENT_TYPES[code]!.name);
@@ -273,7 +282,7 @@ export class Parser {
       vtid: -1, vpid: -1, comm: '<NA>', exe: '<NA>', exepath: '', args: [], env: null, cwd: '', uid: 0xffffffff,
       gid: 0xffffffff, loginuid: 0xffffffff, tty: 0, capPermitted: 0n, capEffective: 0n, capInheritable: 0n,
       flags: ProcFlag.Partial, startTs: 0n, cgroups: [], container: '', fds: new Map(), rec: NO_REF, recSeq: -1,
-      enterType: -1, enterArgs: null,
+      enterType: -1, enterArgs: null, stateEnterArgs: null,
     };
     this.threads.set(tid, t);
     return t;
@@ -642,7 +651,7 @@ function cloneExit(p: Parser, t: ThreadState | undefined, ev: SyscallEvent): FdS
     capInheritable: parent?.capInheritable ?? 0n, flags: parent?.flags ?? 0, startTs: ev.ts, cgroups,
     container: p.containerOf(cgroups),
     fds: parent ? (isThread || flags & PPM_CL_CLONE_FILES ? parent.fds : copyFds(parent.fds)) : new Map(),
-    rec: NO_REF, recSeq: -1, enterType: -1, enterArgs: null,
+    rec: NO_REF, recSeq: -1, enterType: -1, enterArgs: null, stateEnterArgs: null,
   };
   if (res !== 0 && isThread && parent) child.pid = parent.pid;
   p.threads.set(childTid, child);

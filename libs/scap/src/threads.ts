@@ -65,6 +65,8 @@ export interface ThreadState {
   /** the last enter event of this thread: its type code and arguments, for exit events that need them */
   enterType: number;
   enterArgs: unknown[] | null;
+  /** the array this thread's enter events decoded for the state only reuse for their arguments (made on first use) */
+  stateEnterArgs: unknown[] | null;
 }
 
 const SCAP_TO_FD_TYPE: Record<number, FdType> = {
@@ -124,7 +126,7 @@ export function threadFromScap(e: ScapThreadEntry, containerOf: (cgroups: string
     exe: e.exe, exepath: e.exepath, args: e.args, env: e.env, cwd: e.cwd === '' || e.cwd.endsWith('/') ? e.cwd : `${e.cwd}/`, uid: e.uid, gid: e.gid,
     loginuid: e.loginuid, tty: e.tty, capPermitted: e.capPermitted, capEffective: e.capEffective,
     capInheritable: e.capInheritable, flags, startTs: 0n, cgroups: e.cgroups, container: containerOf(e.cgroups), fds,
-    rec: NO_REF, recSeq: -1, enterType: -1, enterArgs: null,
+    rec: NO_REF, recSeq: -1, enterType: -1, enterArgs: null, stateEnterArgs: null,
   };
 }
 
