@@ -118,6 +118,10 @@ function readMetadataBlock(data: Buffer, type: number, pos: number, end: number,
   // machine info, interface lists and unknown blocks carry nothing the event model needs
 }
 
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /**
  * Walks the event blocks. After `next()` returns true the header fields describe the current event; `params()` then
  * fills in where each parameter's value starts (`offs[i]`) and its length (`lens[i]`) — done on demand, since most
@@ -136,10 +140,10 @@ export class EventCursor {
   type = 0;
   nparams = 0;
   /** the timestamp as two 32-bit halves: most events never need the bigint */
-  private tsLo = 0;
-  private tsHi = 0;
-  private tsHiOf = -1;
-  private tsHiBig = 0n;
+  /** where the current event's timestamp is in `data`, read as a bigint only when asked (most events never need it) */
+  private tsAt = 0;
+  /** a view of `data` that reads the 64-bit timestamp as one bigint */
+  private view: DataView;
   private hdrAt = 0;
   private evEnd = 0;
   private blockType = 0;
@@ -159,18 +163,15 @@ export class EventCursor {
   constructor(readonly capture: Capture) {
     this.pos = capture.eventsAt;
     this.data = capture.data;
+    this.view = viewOf(capture.data);
     // a windowed cursor stops early in the head it was given, so its first refill runs (and leaves its type
     // feedback) before the event loop is optimized, instead of deoptimizing it at the first window boundary
     this.limit = capture.window ? Math.min(capture.eventsAt + PRIMING_BYTES, capture.data.length) : capture.data.length;
   }
 
   get ts(): bigint {
-    // the high half changes every 4.3 s: its shifted bigint is kept, so an event's timestamp is two allocations, not four
-    if (this.tsHi !== this.tsHiOf) {
-      this.tsHiOf = this.tsHi;
-      this.tsHiBig = BigInt(this.tsHi) << 32n;
-    }
-    return this.tsHiBig | BigInt(this.tsLo);
+    // one allocation, and no branch whose first use after optimization would deoptimize its callers
+    return this.view.getBigUint64(this.tsAt, true);
   }
 
   /** false at the clean end of the file; throws ScapError (with the file name) on a bad block. */
@@ -266,8 +267,7 @@ export class EventCursor {
       }
       const hdrLen = v2 ? 26 : 22;
       if (p + hdrLen > bodyEnd) throw new ScapError('corrupt', at, 'event block too short for its header', null, blockType);
-      this.tsLo = u32(data, p);
-      this.tsHi = u32(data, p + 4);
+      this.tsAt = p;
       // most tids fit 32 bits: kept a small integer, not a double (a double field boxes on every read until optimized)
       const tidHi = u32(data, p + 12) | 0;
       this.tid = tidHi === 0 ? u32(data, p + 8) : u32(data, p + 8) + tidHi * 0x100000000;
@@ -310,6 +310,7 @@ export class EventCursor {
       closeSync(fd);
     }
     this.own = buf;
+    if (buf !== this.data) this.view = viewOf(buf);
     this.data = buf;
     this.base = from;
     this.limit = filled;

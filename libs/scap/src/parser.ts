@@ -130,7 +130,7 @@ export class Parser {
       const main = this.threads.get(t.pid);
       if (main && main !== t && t.fds.size === 0) t.fds = main.fds;
     }
-    this.batch = emptyBatch(opts.node, 0);
+    this.batch = this.newBatch(0);
   }
 
   /** Container ids (12 characters, as libsinsp keys them) for a cgroup list, registering the container. */
@@ -292,8 +292,21 @@ export class Parser {
   cut(): EventBatch {
     const b = this.batch;
     this.seq++;
-    this.batch = emptyBatch(this.opts.node, this.seq);
+    this.batch = this.newBatch(this.seq);
     this.containerIdx = new Map();
+    return b;
+  }
+
+  /**
+   * An empty batch whose arrays already hold objects: the first record pushed into an empty literal changes the
+   * array's elements kind, which deoptimized emit and procIndex when they met a new batch.
+   */
+  private newBatch(seq: number): EventBatch {
+    const b = emptyBatch(this.opts.node, seq);
+    b.events = objectArray();
+    b.procs = objectArray();
+    b.fds = objectArray();
+    b.containers = objectArray();
     return b;
   }
 
@@ -405,6 +418,13 @@ export class Parser {
     t.fds.set(f.num, f);
     return f;
   }
+}
+
+/** An empty array of the object elements kind (an array literal holding an object, emptied). */
+function objectArray<T>(): T[] {
+  const a: unknown[] = [null];
+  a.pop();
+  return a as T[];
 }
 
 /** libsinsp keeps the cwd with a trailing slash. */
