@@ -225,14 +225,8 @@ export class EventCursor {
       }
       if (short > 0) {
         // one refill call for all three cases, so the first refill gives it the feedback the optimized loop uses
-        if (this.refill(at, short)) continue;
-        if (at >= size) {
-          this.done = true;
-          if (this.capture.streamError) throw this.capture.streamError;
-          return false;
-        }
-        if (len === 0) throw new ScapError('truncated', at, 'file ends inside a block header');
-        throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
+        if (this.refill(at, short, len, blockType)) continue;
+        return false;
       }
       const end = at + len;
       const trailer = u32(data, end - 4);
@@ -284,10 +278,26 @@ export class EventCursor {
   }
 
   /**
+   * More bytes for the block at `at` (`len` 0: its header is cut too): true when the window now holds them, false at
+   * the clean end of the file, a ScapError when the file ends inside the block. The end is handled here rather than
+   * in advance: code first run after advance is optimized would deoptimize it, at the end of every replay.
+   */
+  private refill(at: number, need: number, len: number, blockType: number): boolean {
+    if (this.readWindow(at, need)) return true;
+    if (at >= this.limit) {
+      this.done = true;
+      if (this.capture.streamError) throw this.capture.streamError;
+      return false;
+    }
+    if (len === 0) throw new ScapError('truncated', at, 'file ends inside a block header');
+    throw new ScapError('truncated', at, `block of ${len} bytes ends past the end of the file`, null, blockType);
+  }
+
+  /**
    * Windowed captures: moves the bytes from `at` on to the start of this cursor's window and reads the file after
    * them, so that at least `need` bytes from `at` are in memory. False when the file has no more bytes to give.
    */
-  private refill(at: number, need: number): boolean {
+  private readWindow(at: number, need: number): boolean {
     const w = this.capture.window;
     if (!w) return false;
     const from = this.base + at;
