@@ -8,21 +8,8 @@ import { FdRole, FdType, L4Proto, NO_REF, ProcFlag } from '@peregrine/event';
 import type { ScapFdEntry, ScapThreadEntry, ScapUser, ScapGroup } from './metadata.ts';
 import { ScapFdType } from './metadata.ts';
 
-export interface FdState {
-  num: number;
-  type: FdType;
-  name: string;
-  openFlags: number;
-  dev: number;
-  ino: number;
-  l4proto: L4Proto;
-  /** client side */
-  sip: string;
-  sport: number;
-  /** server side */
-  dip: string;
-  dport: number;
-  role: FdRole;
+/** An fd as the event model describes it (sip/sport the client side, dip/dport the server side), plus replay state. */
+export interface FdState extends FdInfo {
   /** the protocol socket() asked for: libsinsp shows it once the socket has an address */
   pendingL4: L4Proto;
   /** set by a successful connect: libsinsp 0.29 keeps that peer when the socket connects again */
