@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace, type Context, type Span } from '@opentelemetry/api';
-import { CodecError, SchemaVersionError, decodeBatch, encodeBatch, type Alert, type EventBatch } from '@peregrine/event';
+import { CodecError, SchemaVersionError, decodeBatch, encodeBatchPruning, type Alert, type EventBatch } from '@peregrine/event';
 import {
   AlertDecodeError, KEEP_TRACE, DEFAULT_ALERT_SUBJECT_TEMPLATE, decodeAlert, encodeAlert, alertSubjectTemplate, alertsFilter, batchInput, batchInputAll, type AlertSubjectFields,
   type Bus, type Consumption, type DurableMessage,
@@ -191,7 +191,7 @@ export class Host {
       span.setAttributes({ 'peregrine.node': batch.node, 'peregrine.batch.seq': batch.seq, 'peregrine.events.out': batch.events.length });
       const subject = hs.next ? batchInput(hs.next, batch.node) : undefined;
       if (!subject) { this.metrics.dropped.inc({ stage: hs.name, reason: 'no_next_stage' }); return; }
-      const data = encodeBatch(batch);
+      const data = this.encode(hs, batch, span);
       await this.opts.bus.publish(subject, data, {
         msgId: `${hs.name}.${batch.node}.${this.runId}.${batch.seq}`,
         context: trace.setSpan(ROOT_CONTEXT, span),
@@ -199,6 +199,22 @@ export class Host {
       this.metrics.batchesOut.inc({ stage: hs.name });
       this.metrics.eventsOut.inc({ stage: hs.name }, batch.events.length);
     }, SpanKind.PRODUCER);
+  }
+
+  /** Encodes an output batch; events the codec refuses are dropped, counted and logged, the rest go on. */
+  private encode(hs: HostedStage, batch: EventBatch, span: Span): Uint8Array {
+    const { data, pruned, error } = encodeBatchPruning(batch);
+    if (pruned.length > 0) {
+      this.metrics.dropped.inc({ stage: hs.name, reason: 'unencodable_event' }, pruned.length);
+      span.addEvent('unencodable events dropped', { count: pruned.length, error: String(error?.message) });
+      const { log, suppressed } = this.badLog.check(`${hs.name}:unencodable_event`);
+      if (log) {
+        this.opts.logger.warn('events the codec refuses were dropped from an output batch', {
+          stage: hs.name, count: pruned.length, error: error?.message, firstType: pruned[0]!.type, firstNum: pruned[0]!.num, suppressed,
+        });
+      }
+    }
+    return data;
   }
 
   private async withSpan(hs: HostedStage, name: string, parent: Context, fn: (span: Span) => Promise<void>, kind = SpanKind.INTERNAL): Promise<void> {
@@ -284,7 +300,7 @@ export class Host {
       }
       let encoded: Uint8Array[];
       try {
-        encoded = out.batches.map((b) => encodeBatch(b));
+        encoded = out.batches.map((b) => this.encode(hs, b, span));
       } catch (e) {
         this.handlerFailed(hs, m, span, e, 'encode_error');
         return;

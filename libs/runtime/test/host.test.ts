@@ -77,6 +77,26 @@ test('a throwing handler drops that input with accounting and the stage keeps go
   assert.match(text, /peregrine_batches_out_total\{stage="capture"\} 5/);
 });
 
+test('an event the codec refuses costs only itself: the rest of its batch goes on, the drop is counted', async () => {
+  const events: number[] = [];
+  const flawed: SourceStage = {
+    kind: 'source', name: 'src',
+    async run(ctx) {
+      const b = batch(1);
+      b.events[1]!.args = ['/etc/hosts', undefined as unknown as number];  // a producer bug: an argument left unset
+      await ctx.emitBatch(b);
+    },
+  };
+  const into: BatchStage = { kind: 'batch', name: 'sink', handle(b) { events.push(...b.events.map((e) => e.num)); } };
+  const { host } = await runHost([
+    { name: 'capture', stage: flawed, config: {}, next: 'sink' },
+    { name: 'sink', stage: into, config: {}, next: undefined },
+  ], () => events.length >= 2);
+  assert.deepEqual(events, [10, 12]);
+  const text = await host.metrics.registry.metrics();
+  assert.match(text, /peregrine_dropped_total\{stage="capture",reason="unencodable_event"\} 1/);
+});
+
 test('spans: one per stage per batch, each the child of the stage before it', async () => {
   exporter.reset();
   sampler.ratio = 1;

@@ -18,7 +18,7 @@
  * Decoding checks every length, count, reference and enumeration, and that the body ends where the header says.
  */
 import {
-  SCHEMA_VERSION, SocketFamily, FdType, FdRole, L4Proto, MetadataState, Direction,
+  NO_REF, SCHEMA_VERSION, SocketFamily, FdType, FdRole, L4Proto, MetadataState, Direction,
   type ArgValue, type ContainerInfo, type ContainerMount, type EventBatch, type FdInfo, type K8sInfo,
   type ProcessInfo, type SockAddr, type SockTuple, type SyscallEvent,
 } from '../schema.ts';
@@ -83,6 +83,31 @@ export function encodeBatch(batch: EventBatch): Uint8Array {
   if (w.pos > 0xffffffff) throw new CodecError(w.pos, 'batch larger than 4 GiB');
   w.u32At(6, w.pos);
   return w.finish();
+}
+
+/**
+ * `encodeBatch`, except that events the codec refuses (a producer bug: an unset argument, a wrong type) are left out
+ * instead of failing the whole batch: one bad event costs only itself. Pays for the search only when encoding failed.
+ * A bad process, fd or container record still fails the batch, since events may refer to it.
+ */
+export function encodeBatchPruning(batch: EventBatch): { data: Uint8Array; pruned: SyscallEvent[]; error: CodecError | null } {
+  try {
+    return { data: encodeBatch(batch), pruned: [], error: null };
+  } catch (e) {
+    if (!(e instanceof CodecError)) throw e;
+    const kept: SyscallEvent[] = [];
+    const pruned: SyscallEvent[] = [];
+    for (const ev of batch.events) {
+      try {
+        encodeBatch({ ...batch, containers: [], procs: [], fds: [], events: [{ ...ev, proc: NO_REF, fd: NO_REF }] });
+        kept.push(ev);
+      } catch {
+        pruned.push(ev);
+      }
+    }
+    if (pruned.length === 0) throw e;
+    return { data: encodeBatch({ ...batch, events: kept }), pruned, error: e };
+  }
 }
 
 /** Decodes a batch or throws CodecError / SchemaVersionError; never returns a partly read batch. */
@@ -166,6 +191,9 @@ function writeArg(w: ByteWriter, v: ArgValue): void {
   } else if (Array.isArray(v)) {
     w.u8(Arg.Strings);
     writeStrings(w, v);
+  } else if (typeof v !== 'object') {
+    // undefined, a boolean…: outside ArgValue, a producer bug; refuse it as a codec error so it can be pruned
+    throw new CodecError(w.pos, `argument of type ${typeof v} is not an ArgValue`);
   } else if ('sip' in v) {
     w.u8(Arg.SockTuple);
     writeEnum(w, FAMILIES, v.family, 'tuple family');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   CodecError, FdRole, FdType, L4Proto, MetadataState, NO_REF, SCHEMA_VERSION, SchemaVersionError, SocketFamily,
-  decodeBatch, emptyBatch, encodeBatch,
+  decodeBatch, emptyBatch, encodeBatch, encodeBatchPruning,
   type ArgValue, type ContainerInfo, type EventBatch, type FdInfo, type ProcessInfo, type SyscallEvent,
 } from '../../src/index.ts';
 import { realisticBatch } from '../batch-fixture.ts';
@@ -192,6 +192,20 @@ describe('batch codec errors', () => {
     assert.throws(() => encodeBatch(b), (err: unknown) => err instanceof CodecError && /proc pid must be an integer/.test(err.reason));
     const c = emptyBatch('n', 2 ** 53);
     assert.throws(() => encodeBatch(c), (err: unknown) => err instanceof CodecError && /seq/.test(err.reason));
+  });
+
+  it('refuses an argument outside ArgValue (undefined) as a CodecError; encodeBatchPruning leaves only that event out', () => {
+    const b = emptyBatch('n', 1);
+    for (let i = 1; i <= 3; i++) b.events.push(event(i, NO_REF, NO_REF, ['/etc/hosts', i]));
+    b.events[1]!.args[1] = undefined as unknown as ArgValue;
+    assert.throws(() => encodeBatch(b), (err: unknown) => err instanceof CodecError && /undefined is not an ArgValue/.test(err.reason));
+    const { data, pruned, error } = encodeBatchPruning(b);
+    assert.deepEqual(pruned.map((e) => e.num), [2]);
+    assert.ok(error instanceof CodecError);
+    assert.deepEqual(decodeBatch(data).events.map((e) => e.num), [1, 3]);
+    const good = emptyBatch('n', 2);
+    good.events.push(event(1, NO_REF, NO_REF, []));
+    assert.deepEqual(encodeBatchPruning(good).pruned, []);
   });
 
   it('refuses an event num outside (-2^51, 2^51) on encode', () => {
