@@ -123,6 +123,24 @@ conn,_=srv.accept(); print(conn.fileno())`;
     assert.equal(flags & flagValue('clone_flags', 'CLONE_NEWPID')!, 0);
   });
 
+  it('reports procexit with the exit status, and the signal of a killed process', async () => {
+    const exited = spawnSync('/bin/sh', ['-c', 'exit 3']);
+    assert.equal(exited.status, 3);
+    const code = await h.find((s) => s.type === 'procexit' && s.proc.pid === exited.pid);
+    assert.equal(code.dir, 0);
+    assert.deepEqual(code.args, { status: 3 << 8, ret: 3, sig: 0, core: 0, reaper_tid: 0 });
+    assert.equal(code.proc.name, 'sh');
+
+    const victim = spawn('/usr/bin/sleep', ['30']);
+    await h.find((s) => s.type === 'execve' && s.proc.pid === victim.pid);
+    const gone = new Promise((r) => victim.on('exit', r));
+    victim.kill('SIGTERM');
+    await gone;
+    const killed = await h.find((s) => s.type === 'procexit' && s.proc.pid === victim.pid);
+    assert.deepEqual(killed.args, { status: 15, ret: 0, sig: 15, core: 0, reaper_tid: 0 });
+    assert.equal(killed.proc.name, 'sleep');
+  });
+
   it('ptrace attach reports the request and the target pid', async () => {
     const script = `import ctypes,subprocess,os
 libc=ctypes.CDLL(None,use_errno=True)

@@ -30,6 +30,7 @@ const WITH_ENTER = new Set(['ptrace', 'socket', 'setuid', 'setgid', 'setns', 'un
  * record allocates no object for its values and an event's args are copied slot by slot, in event-table order.
  */
 const ARG_NAMES = [
+  'status', 'ret', 'sig', 'core', 'reaper_tid',
   'addr', 'args', 'backlog', 'cap_effective', 'cap_inheritable', 'cap_permitted', 'cgroups', 'cmd', 'comm', 'cwd',
   'data', 'dev', 'dir', 'dirfd', 'domain', 'egid', 'env', 'euid', 'exe', 'fd', 'fd1', 'fd2', 'filename', 'flags',
   'gid', 'ino', 'length', 'linkdirfd', 'linkpath', 'loginuid', 'mode', 'name', 'newdir', 'newdirfd', 'newfd',
@@ -59,6 +60,8 @@ function emitsFor(def: (typeof SYSCALLS)[number]): Emits | undefined {
 const EMITS_BY_NR: (Emits | undefined)[] = [];
 for (const d of SYSCALLS) EMITS_BY_NR[d.nr] = emitsFor(d);
 const EXECVE = emitsFor(SYSCALLS.find((d) => d.event === 'execve')!)!;
+/** Not a syscall: every thread's exit reports it, as Falco's base set always has it. */
+const PROCEXIT = emitsFor({ nr: -1, event: 'procexit', fdSrc: 0, mem: [] })!;
 
 export interface TrackerCounters {
   records: number;
@@ -460,8 +463,20 @@ export class Tracker {
   }
 
   private onExit(buf: Buffer, off: number): void {
+    const pid = buf.readUInt32LE(off + H.pid);
+    // the kernel's exit_code, a wait status: exit status in bits 8-15, the terminating signal in 0-6, core dump 7
+    const status = buf.readInt32LE(off + X.code);
+    const termsig = status & 0x7f;
+    this.clear(PROCEXIT);
+    const v = this.vals;
+    v[A.status] = status;
+    v[A.ret] = (status >> 8) & 0xff;
+    v[A.sig] = termsig !== 0 && termsig !== 0x7f ? termsig : 0;
+    v[A.core] = status & 0x80 ? 1 : 0;
+    v[A.reaper_tid] = 0; // not known here: who inherits the children is decided after this hook
+    const p = this.table.get(pid);
+    if (p) this.emit(buf, off, PROCEXIT, Direction.Enter, p, undefined, 0);
     if (buf.readUInt32LE(off + X.group_dead) === 0) return;
-    const p = this.table.get(buf.readUInt32LE(off + H.pid));
     if (p) p.exitedAt = Date.now();
   }
 }
