@@ -3,7 +3,7 @@
  * One ProcState per process (tgid); threads share it, as they share their fd table. Records are mutable; `version`
  * changes whenever a field a batch record copies changes, so a batch can tell when it needs a new record.
  */
-import { FdRole, FdType, L4Proto, type FdInfo } from '@peregrine/event';
+import { FdRole, FdType, L4Proto, type FdInfo, type ProcessInfo } from '@peregrine/event';
 import type { ContainerRef } from './container-id.ts';
 
 let nextVersion = 1;
@@ -25,31 +25,13 @@ export function newFd(num: number, type: FdType, name: string): FdState {
   };
 }
 
-export interface ProcState {
-  pid: number;
-  ppid: number;
-  vpid: number;
-  sid: number;
-  vpgid: number;
-  name: string;
-  exe: string;
-  exepath: string;
-  args: string[];
-  env: string[] | null;
-  cwd: string;
-  tty: number;
-  uid: number;
-  gid: number;
-  loginuid: number;
-  /** ns since the epoch */
-  startTs: bigint;
+/**
+ * A process as the event model describes it, less what a batch decides (record indices) and what is resolved when a
+ * record is cut (user and group names), plus the live table's own state.
+ */
+export interface ProcState extends Omit<ProcessInfo, 'parent' | 'container' | 'user' | 'loginuser' | 'group' | 'homedir' | 'shell'> {
   /** CLOCK_BOOTTIME ns of the start, for the kill action's start-time check */
   startBootNs: bigint;
-  capPermitted: bigint;
-  capEffective: bigint;
-  capInheritable: bigint;
-  flags: number;
-  pidns: number;
   container: ContainerRef | null;
   fds: Map<number, FdState>;
   version: number;
