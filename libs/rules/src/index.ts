@@ -8,7 +8,7 @@ export type { CompiledRule } from './loader/compile.ts';
 export { ENGINE_VERSION, BUILTIN_PLUGINS } from './loader/requirements.ts';
 export { Ruleset, type RuleSummary } from './ruleset/ruleset.ts';
 export {
-  parseRulesConfig, globToRegExp, DEFAULT_RULES_CONFIG, RuleMatching, type RulesConfig, type SelectionStep,
+  parseRulesConfig, DEFAULT_RULES_CONFIG, RuleMatching, type RulesConfig, type SelectionStep,
 } from './ruleset/config.ts';
 export {
   parseAppendOutput, expandEnv, type AppendOutputEntry, type AppendMatch, type ExtraField,
@@ -23,6 +23,7 @@ export {
 // The condition language: parser, compiler, fields, output formats
 export { parseCondition, MAX_DEPTH } from './filter/parser.ts';
 export { compileCondition, type CompiledFilter, type CompileEnv } from './filter/compiler.ts';
+export { globToRegExp } from './filter/glob.ts';
 export { HostResolver, hostResolver, systemLookup, type HostLookup } from './filter/host-names.ts';
 export type { Expr, Pos, BinaryOperator, UnaryOperator, TransformerName, Modifier } from './filter/ast.ts';
 export {

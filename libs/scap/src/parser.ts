@@ -7,6 +7,7 @@
  * show (procinfo, early container events); events newer than it know are applied but not counted.
  */
 import type { ArgValue, ContainerInfo, EventBatch, ScapType, SockAddr, SockTuple, SyscallEvent } from '@peregrine/event';
+import { resolvePath } from '@peregrine/event';
 import {
   EVENT_TYPES, EventFlag, FdRole, FdType, L4Proto, NO_REF, ProcFlag, SocketFamily, emptyBatch, eventTypeByName,
 } from '@peregrine/event';
@@ -14,7 +15,7 @@ import type { EventCursor } from './capture.ts';
 import type { Capture } from './capture.ts';
 import { containerFromCgroups, containerFromJson, emptyContainer } from './containers.ts';
 import { decodeParam, unsignedAt } from './params.ts';
-import { AT_FDCWD, resolvePath } from './paths.ts';
+import { AT_FDCWD } from './paths.ts';
 import { LIBSINSP_029_EVENT_MAX, PPME } from './ppme-table.ts';
 import { SYSCALL_NAMES } from './syscall-names.ts';
 import {

@@ -67,19 +67,6 @@ export class StringInterner {
   }
 }
 
-export function resolvePath(base: string, path: string): string {
-  // fast path: already absolute and normal
-  if (path.charCodeAt(0) === 47 && !path.includes('/.') && !path.includes('//')) return path;
-  const full = path.startsWith('/') ? path : `${base.endsWith('/') ? base : `${base}/`}${path}`;
-  const out: string[] = [];
-  for (const part of full.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
-}
-
 function ip4(buf: Buffer, o: number): string {
   return `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
 }

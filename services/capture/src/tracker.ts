@@ -2,14 +2,14 @@
  * Turns kernel records into events and keeps the thread/fd tables current. One call per drained buffer; events go
  * into the open batch (batcher.ts), which copies process/fd records as they are at each event.
  */
-import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, type ArgValue, type EventTypeInfo } from '@peregrine/event';
+import { Direction, eventTypeByName, FdRole, FdType, L4Proto, ProcFlag, SocketFamily, resolvePath, type ArgValue, type EventTypeInfo } from '@peregrine/event';
 import { ExecFlag, LAYOUT, RecordType } from './abi.ts';
 import type { BatchBuilder } from './batcher.ts';
 import { bootToEpochNs } from './clock.ts';
 import { containerFromCgroupPath, containerFromProcCgroup } from './container-id.ts';
 import { cloneFlagsToPpm, fcntlCmdToPpm, KERNEL_O_CREAT_WRONLY_TRUNC, kernelDevToUser, openFlagsToPpm, ptraceRequestToPpm } from './kernel-values.ts';
 import { scanProc } from './proc-scan.ts';
-import { joinComponents, readProcCgroup, resolvePath, sockaddr, socketTuple, StringInterner } from './record-text.ts';
+import { joinComponents, readProcCgroup, sockaddr, socketTuple, StringInterner } from './record-text.ts';
 import { bump, newFd, newProc, type FdState, type ProcState, type ProcTable } from './state.ts';
 import { SYSCALLS } from './syscalls.ts';
 

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SocketFamily } from '@peregrine/event';
 import { LAYOUT } from '../src/abi.ts';
-import { cString, joinComponents, resolvePath, sockaddr, socketTuple, StringInterner } from '../src/record-text.ts';
+import { resolvePath } from '@peregrine/event';
+import { cString, joinComponents, sockaddr, socketTuple, StringInterner } from '../src/record-text.ts';
 
 function sockaddrIn(port: number, ip: number[]): Buffer {
   const b = Buffer.alloc(16);

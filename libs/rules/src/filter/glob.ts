@@ -1,5 +1,5 @@
 /** fnmatch(3) without flags, as libsinsp's glob: `*` and `?` cross '/', `[...]` classes with `!`/`^` negation. */
-export function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
+export function globToRegExp(pattern: string, ignoreCase = false): RegExp {
   let re = '^';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;

@@ -81,23 +81,3 @@ function parseStep(step: unknown, i: number): SelectionStep {
   if ((rule === null) === (tag === null)) throw new RulesConfigError(key, `${action} needs exactly one of rule (a name glob) or tag`);
   return { action, rule, tag };
 }
-
-/** fnmatch-style glob over a whole rule name. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 2);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
-        re += `[${body}]`;
-        i = end;
-      }
-    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, 's');
-}

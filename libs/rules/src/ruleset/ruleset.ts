@@ -6,7 +6,8 @@ import { EVENT_TYPES, atLeast, eventTypeByName, type Alert, type EventBatch, typ
 import type { Diagnostic } from '../errors.ts';
 import type { CompiledRule } from '../loader/compile.ts';
 import { buildAlert } from './alert.ts';
-import { DEFAULT_RULES_CONFIG, RuleMatching, globToRegExp, type RulesConfig } from './config.ts';
+import { DEFAULT_RULES_CONFIG, RuleMatching, type RulesConfig } from './config.ts';
+import { globToRegExp } from '../filter/glob.ts';
 
 /** A rule as `rules list` shows it. */
 export interface RuleSummary {
